@@ -1,0 +1,82 @@
+# crest — one `make` builds everything into build/; `make install PREFIX=...`
+# installs bin/, lib/, include/ and man pages.
+
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+BASE := -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -msse4.2 $(WARN) $(EXTRA_CFLAGS)
+LDFLAGS ?=
+
+COMMON_SRC := src/common/crc32c.c src/common/cpu_features.c src/common/maps_parse.c \
+              src/common/control_path.c src/common/image_reader.c
+LIB_SRC := src/lib/init.c src/lib/manager.c src/lib/stop.c src/lib/api.c src/lib/futex.c \
+           src/lib/interpose.c src/lib/image_writer.c src/lib/restore_state.c
+LIB_ASM := src/lib/context_switch.S
+TOOL_SRC := src/tools/crest.c src/tools/cmd_run.c src/tools/cmd_checkpoint.c \
+            src/tools/cmd_info.c src/tools/cmd_restart.c src/restore/restore_plan.c
+# The restorer's last stage runs with nothing else mapped: it is built
+# freestanding, and `make` checks that it references nothing outside itself.
+BLOB_SRC := src/restore/restore_blob.c
+BLOB_FLAGS := -std=gnu11 -O2 -fPIC -ffreestanding -fno-builtin -fno-stack-protector \
+              -fno-jump-tables -fno-tree-loop-distribute-patterns -fcf-protection=none \
+              -fno-asynchronous-unwind-tables -mgeneral-regs-only -msse4.2 -Iinclude $(WARN)
+
+obj = $(patsubst src/%,$(BUILD)/obj/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+LIB_OBJ := $(call obj,$(LIB_SRC) $(LIB_ASM))
+TOOL_OBJ := $(call obj,$(TOOL_SRC))
+BLOB_OBJ := $(BUILD)/obj/restore/restore_blob.c.o
+
+LIBCREST := $(BUILD)/lib/libcrest.so
+CREST := $(BUILD)/bin/crest
+
+all: $(LIBCREST) $(CREST) $(BUILD)/include/crest.h
+
+$(BUILD)/obj/%.c.o: src/%.c $(wildcard src/*/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: src/%.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+$(BLOB_OBJ): $(BLOB_SRC) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BLOB_FLAGS) -c $< -o $@
+	@sh scripts/check-blob.sh $@
+
+$(LIBCREST): $(LIB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libcrest.so.0 -Wl,-z,defs -o $@ $^ $(LDFLAGS) -lpthread -ldl
+	ln -sf libcrest.so $(BUILD)/lib/libcrest.so.0
+
+$(CREST): $(TOOL_OBJ) $(BLOB_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS) $(TOOL_LDFLAGS)
+
+$(BUILD)/include/crest.h: include/crest.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 755 $(CREST) $(DESTDIR)$(PREFIX)/bin/crest
+	install -m 755 $(LIBCREST) $(DESTDIR)$(PREFIX)/lib/libcrest.so.0
+	ln -sf libcrest.so.0 $(DESTDIR)$(PREFIX)/lib/libcrest.so
+	install -m 644 include/crest.h $(DESTDIR)$(PREFIX)/include/crest.h
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+
+check: all
+	bash tests/run.sh
+
+demo: all
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all install check demo clean

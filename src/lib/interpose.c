@@ -1,0 +1,193 @@
+/* interpose.c — wrappers that keep the application from taking libcrest's
+ * stop signal away (by a handler or by blocking it), and that keep glibc's
+ * mutexes usable by their owner after a restart gave it a new thread id. */
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "libcrest_internal.h"
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+typedef int (*sigmask_fn)(int, const sigset_t *, sigset_t *);
+typedef int (*mutex_fn)(pthread_mutex_t *);
+typedef int (*mutex_timed_fn)(pthread_mutex_t *, const struct timespec *);
+typedef int (*cond_wait_fn)(pthread_cond_t *, pthread_mutex_t *);
+typedef int (*cond_timedwait_fn)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+
+/* Resolved once, before any other thread of libcrest exists. */
+static sigaction_fn real_sigaction;
+static sigmask_fn real_sigprocmask, real_pthread_sigmask;
+static mutex_fn real_mutex_lock, real_mutex_trylock, real_mutex_unlock;
+static mutex_timed_fn real_mutex_timedlock;
+static cond_wait_fn real_cond_wait;
+static cond_timedwait_fn real_cond_timedwait;
+
+/* What the application asked for our signal; it believes it holds it. */
+static struct sigaction app_action;
+
+#define MAX_OLD_TIDS 8
+/* This thread's tids before each restart (newest last). */
+static __thread int32_t old_tids[MAX_OLD_TIDS];
+static __thread int nold_tids;
+
+static void *next_symbol(const char *name, const char *version)
+{
+    void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
+    return p ? p : dlsym(RTLD_NEXT, name);
+}
+
+void crest_interpose_init(void)
+{
+    real_sigaction = (sigaction_fn)next_symbol("sigaction", NULL);
+    real_sigprocmask = (sigmask_fn)next_symbol("sigprocmask", NULL);
+    real_pthread_sigmask = (sigmask_fn)next_symbol("pthread_sigmask", NULL);
+    real_mutex_lock = (mutex_fn)next_symbol("pthread_mutex_lock", NULL);
+    real_mutex_trylock = (mutex_fn)next_symbol("pthread_mutex_trylock", NULL);
+    real_mutex_unlock = (mutex_fn)next_symbol("pthread_mutex_unlock", NULL);
+    real_mutex_timedlock = (mutex_timed_fn)next_symbol("pthread_mutex_timedlock", NULL);
+    /* the 2.3.2 versions are the ones a program built today links against */
+    real_cond_wait = (cond_wait_fn)next_symbol("pthread_cond_wait", "GLIBC_2.3.2");
+    real_cond_timedwait = (cond_timedwait_fn)next_symbol("pthread_cond_timedwait", "GLIBC_2.3.2");
+}
+
+int crest_real_sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
+{
+    if (!real_sigaction)
+        crest_interpose_init();
+    return real_sigaction(sig, sa, old);
+}
+
+static int is_ours(int sig)
+{
+    return crest_rt.active && sig == crest_rt.signal;
+}
+
+int sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
+{
+    if (!real_sigaction)
+        crest_interpose_init();
+    if (!is_ours(sig))
+        return real_sigaction(sig, sa, old);
+    if (old)
+        *old = app_action;
+    if (sa)
+        app_action = *sa;
+    return 0;
+}
+
+sighandler_t signal(int sig, sighandler_t handler)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(sig, &sa, &old))
+        return SIG_ERR;
+    return old.sa_handler;
+}
+
+static const sigset_t *without_ours(int how, const sigset_t *set, sigset_t *copy)
+{
+    if (!set || !crest_rt.active || how == SIG_UNBLOCK || !sigismember(set, crest_rt.signal))
+        return set;
+    *copy = *set;
+    sigdelset(copy, crest_rt.signal);
+    return copy;
+}
+
+int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+    sigset_t copy;
+    if (!real_sigprocmask)
+        crest_interpose_init();
+    return real_sigprocmask(how, without_ours(how, set, &copy), old);
+}
+
+int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+    sigset_t copy;
+    if (!real_pthread_sigmask)
+        crest_interpose_init();
+    return real_pthread_sigmask(how, without_ours(how, set, &copy), old);
+}
+
+/* ---- mutex owners after a restart ---- */
+
+void crest_note_new_tid(int32_t old_tid)
+{
+    if (nold_tids == MAX_OLD_TIDS) {
+        memmove(old_tids, old_tids + 1, sizeof old_tids - sizeof old_tids[0]);
+        nold_tids--;
+    }
+    old_tids[nold_tids++] = old_tid;
+}
+
+/* Error-checking and recursive mutexes remember their owner's tid; one this
+ * thread locked before a restart still names its old tid. */
+static void adopt_mutex(pthread_mutex_t *m)
+{
+    if (!nold_tids || !m)
+        return;
+    int kind = m->__data.__kind & 0x7f;
+    if (kind != PTHREAD_MUTEX_RECURSIVE_NP && kind != PTHREAD_MUTEX_ERRORCHECK_NP)
+        return;
+    int owner = __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED);
+    for (int i = 0; i < nold_tids; i++)
+        if (owner == old_tids[i]) {
+            __atomic_store_n(&m->__data.__owner, (int)syscall(SYS_gettid), __ATOMIC_RELAXED);
+            return;
+        }
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    if (!real_cond_timedwait)
+        crest_interpose_init();
+    adopt_mutex(m);
+    return real_mutex_lock(m);
+}
+
+int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    if (!real_cond_timedwait)
+        crest_interpose_init();
+    adopt_mutex(m);
+    return real_mutex_trylock(m);
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t)
+{
+    if (!real_cond_timedwait)
+        crest_interpose_init();
+    adopt_mutex(m);
+    return real_mutex_timedlock(m, t);
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    if (!real_cond_timedwait)
+        crest_interpose_init();
+    adopt_mutex(m);
+    return real_mutex_unlock(m);
+}
+
+int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    if (!real_cond_timedwait)
+        crest_interpose_init();
+    adopt_mutex(m);
+    return real_cond_wait(c, m);
+}
+
+int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
+{
+    if (!real_cond_timedwait)
+        crest_interpose_init();
+    adopt_mutex(m);
+    return real_cond_timedwait(c, m, t);
+}

@@ -1,0 +1,135 @@
+/* restore_state.c — what the manager brings back after a restart, in the
+ * restored process itself with the C library working: open files, working
+ * directory, umask, interval timers and pending signals.  Memory, threads
+ * and signal handlers are already back (the restarter did that). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "../common/image_reader.h"
+#include "libcrest_internal.h"
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "crest: restarted process %d: %s\n", (int)getpid(), line);
+}
+
+/* An fd whose peer is gone: reads see end-of-file, writes EPIPE. */
+static int dead_end(int writable)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        return -1;
+    close(sv[1]);
+    if (!writable)
+        shutdown(sv[0], SHUT_WR);
+    return sv[0];
+}
+
+static int reopen(const struct crest_rec_fd *f, const char *path)
+{
+    int flags = (int)f->open_flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
+    switch (f->kind) {
+    case CREST_FD_FILE: {
+        int fd = open(path, flags | O_NOCTTY);
+        if (fd < 0) {
+            warn("cannot reopen fd %d (%s): %s; it now reads end-of-file", f->fd, path,
+                 strerror(errno));
+            return dead_end(0);
+        }
+        struct stat st;
+        if (!fstat(fd, &st) && (uint64_t)st.st_size != f->size)
+            warn("fd %d (%s) changed size since the checkpoint (%llu -> %llu bytes)", f->fd,
+                 path, (unsigned long long)f->size, (unsigned long long)st.st_size);
+        if (!(f->open_flags & O_APPEND))
+            lseek(fd, (off_t)f->offset, SEEK_SET);
+        return fd;
+    }
+    case CREST_FD_DIR:
+    case CREST_FD_DEVICE:
+    case CREST_FD_TTY: {
+        int fd = open(path, flags | O_NOCTTY);
+        if (fd < 0 && f->kind == CREST_FD_TTY)
+            fd = open("/dev/tty", flags | O_NOCTTY);
+        if (fd < 0) {
+            warn("cannot reopen fd %d (%s): %s; it now reads end-of-file", f->fd, path,
+                 strerror(errno));
+            return dead_end(0);
+        }
+        if (f->kind == CREST_FD_DIR)
+            lseek(fd, (off_t)f->offset, SEEK_SET);
+        return fd;
+    }
+    default:
+        warn("fd %d (%s) was connected to a process that is not part of this restart; "
+             "it now reads end-of-file", f->fd, path);
+        return dead_end((f->open_flags & O_ACCMODE) != O_RDONLY);
+    }
+}
+
+static void restore_fd(const struct crest_rec_fd *f, const char *path, int image_fd)
+{
+    if (f->fd <= 2)
+        return; /* stdin/stdout/stderr are those of `crest restart` */
+    if (f->fd == image_fd)
+        return; /* cannot happen: the restarter chose a number the image does not use */
+    int fd = reopen(f, path);
+    if (fd < 0)
+        return;
+    if (fd != f->fd) {
+        if (dup3(fd, f->fd, (f->fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+            warn("cannot place fd %d: %s", f->fd, strerror(errno));
+        close(fd);
+    } else if (!(f->fd_flags & FD_CLOEXEC)) {
+        fcntl(fd, F_SETFD, 0);
+    }
+}
+
+void crest_restore_process_state(void)
+{
+    struct crest_restart_info *ri = &crest_rt.restart_info;
+    struct crest_image img;
+    char err[512];
+    if (crest_image_open_fd(&img, ri->image_fd, ri->image_path, err, sizeof err)) {
+        warn("%s; open files, timers and the working directory are not restored", err);
+        close(ri->image_fd);
+        return;
+    }
+    const struct crest_rec_process *proc = img.process;
+    for (size_t i = 0; i < img.nfds; i++)
+        restore_fd(img.fds[i].rec, img.fds[i].path, ri->image_fd);
+    if (img.cwd && chdir(img.cwd))
+        warn("cannot enter the working directory %s: %s; it stays %s", img.cwd, strerror(errno),
+             "where `crest restart` ran");
+    umask(proc->umask);
+    const struct crest_rec_signals *s = img.signals;
+    if (s) {
+        for (int which = 0; which < 3; which++) {
+            struct itimerval it = {
+                {(time_t)s->itimer[which][0], (suseconds_t)s->itimer[which][1]},
+                {(time_t)s->itimer[which][2], (suseconds_t)s->itimer[which][3]}};
+            if (it.it_value.tv_sec || it.it_value.tv_usec)
+                setitimer(which, &it, NULL);
+        }
+        for (int sig = 1; sig <= 64; sig++)
+            if ((s->pending & (1ull << (sig - 1))) && sig != crest_rt.signal)
+                kill(getpid(), sig);
+    }
+    crest_image_close(&img);
+    close(ri->image_fd);
+}
