@@ -19,7 +19,7 @@ TOOL_SRC := src/tools/crest.c src/tools/cmd_run.c src/tools/cmd_checkpoint.c \
 # The restorer's last stage runs with nothing else mapped: it is built
 # freestanding, and `make` checks that it references nothing outside itself.
 BLOB_SRC := src/restore/restore_blob.c
-BLOB_FLAGS := -std=gnu11 -O2 -fPIC -ffreestanding -fno-builtin -fno-stack-protector \
+BLOB_FLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -fPIC -ffreestanding -fno-builtin -fno-stack-protector \
               -fno-jump-tables -fno-tree-loop-distribute-patterns -fcf-protection=none \
               -fno-asynchronous-unwind-tables -mgeneral-regs-only -msse4.2 -Iinclude $(WARN)
 
@@ -49,7 +49,7 @@ $(BLOB_OBJ): $(BLOB_SRC) $(wildcard src/*/*.h)
 
 $(LIBCREST): $(LIB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libcrest.so.0 -Wl,-z,defs -o $@ $^ $(LDFLAGS) -lpthread -ldl
+	$(CC) -shared -Wl,-soname,libcrest.so.0 -Wl,-z,defs -Wl,-z,now -o $@ $^ $(LDFLAGS) -lpthread -ldl
 	ln -sf libcrest.so $(BUILD)/lib/libcrest.so.0
 
 $(CREST): $(TOOL_OBJ) $(BLOB_OBJ) $(COMMON_OBJ)

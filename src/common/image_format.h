@@ -183,4 +183,12 @@ struct crest_rec_signals {
     uint64_t pending;       /* process-wide pending signals */
 };
 
+/* glibc registers its rseq area with at least the original 32-byte size,
+ * while __rseq_size may name only the fields in use (20 in glibc 2.36). */
+static inline unsigned crest_rseq_registered_size(void)
+{
+    extern const unsigned int __rseq_size;
+    return __rseq_size < 32 ? 32 : __rseq_size;
+}
+
 #endif

@@ -58,6 +58,8 @@ struct writer {
     struct iovec iov[IOV_BATCH];
     int niov;
     uint64_t iov_bytes;
+    unsigned char *bounce;    /* copies of volatile pages, written from here */
+    size_t bounce_used, bounce_cap;
     /* the block CRC being accumulated */
     uint32_t block_crc;
     uint32_t block_pages;
@@ -204,8 +206,26 @@ static void finish_block(struct writer *w)
     w->block_pages = 0;
 }
 
+static int is_volatile(uint64_t addr)
+{
+    for (int i = 0; i < 2; i++)
+        if (addr >= crest_rt.volatile_ranges[i].start && addr < crest_rt.volatile_ranges[i].end)
+            return 1;
+    return 0;
+}
+
 static void save_page(struct writer *w, const unsigned char *page)
 {
+    if (is_volatile((uint64_t)page)) {
+        if (w->bounce_used + PAGE > w->bounce_cap) {
+            errno = ENOMEM;
+            fail(w, "copying libcrest's own pages");
+            return;
+        }
+        memcpy(w->bounce + w->bounce_used, page, PAGE);
+        page = w->bounce + w->bounce_used;
+        w->bounce_used += PAGE;
+    }
     w->block_crc = crest_crc32c_update(w->block_crc, page, PAGE);
     if (++w->block_pages == CREST_BLOCK_PAGES)
         finish_block(w);
@@ -748,6 +768,16 @@ void crest_write_image(const char *path, int sync, struct crest_write_result *re
         fail(&w, "allocating scratch memory");
         goto out;
     }
+    w.bounce_cap = 0;
+    for (int i = 0; i < 2; i++)
+        w.bounce_cap += crest_rt.volatile_ranges[i].end - crest_rt.volatile_ranges[i].start;
+    w.bounce = mmap(NULL, w.bounce_cap + PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (w.bounce == MAP_FAILED) {
+        w.bounce = NULL;
+        fail(&w, "allocating scratch memory");
+        goto out;
+    }
+    add_exclude(w.bounce, w.bounce_cap + PAGE);
     add_exclude(w.pagemap, PAGEMAP_CHUNK * 8);
     add_exclude(w.maps_text, MAPS_TEXT_MAX);
     add_exclude(w.records.base, w.records.cap);
@@ -819,6 +849,8 @@ out:
         munmap(w.pagemap, PAGEMAP_CHUNK * 8);
     if (w.maps_text && w.maps_text != MAP_FAILED)
         munmap(w.maps_text, MAPS_TEXT_MAX);
+    if (w.bounce)
+        munmap(w.bounce, w.bounce_cap + PAGE);
     scratch_free(&w.records);
     scratch_free(&w.crcs);
     crest_rt.nexcludes = saved_excludes;

@@ -2,6 +2,7 @@
  * signal and starts the manager thread. */
 
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,8 +27,27 @@ static int chosen_signal(void)
     return (int)v;
 }
 
+/* libcrest's own writable segment (.data and .bss). */
+static int find_own_data(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    uint64_t probe = (uint64_t)&crest_rt;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uint64_t s = info->dlpi_addr + ph->p_vaddr, e = s + ph->p_memsz;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && probe >= s && probe < e) {
+            struct crest_range *r = arg;
+            r->start = s & ~4095ull;
+            r->end = (e + 4095) & ~4095ull;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void start(void)
 {
+    dl_iterate_phdr(find_own_data, &crest_rt.volatile_ranges[0]);
     crest_rt.signal = chosen_signal();
     crest_rt.pid = getpid();
     if (crest_stop_install() || crest_manager_start())

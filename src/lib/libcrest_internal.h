@@ -68,6 +68,10 @@ struct crest_runtime {
     /* glibc facts found at run time */
     int32_t tid_offset;          /* offset of the tid in struct pthread, -1 unknown */
 
+    /* Memory the manager itself changes while it writes (libcrest's data and
+     * the manager's stack): saved from a copy, so data and checksum agree. */
+    struct crest_range volatile_ranges[2];
+
     struct crest_range excludes[CREST_MAX_EXCLUDES];
     int nexcludes;
 

@@ -254,6 +254,8 @@ int crest_manager_start(void)
         return -1;
     crest_rt.manager_stack = stack;
     crest_rt.manager_stack_size = MANAGER_STACK_SIZE;
+    crest_rt.volatile_ranges[1] = (struct crest_range){(uint64_t)stack,
+                                                       (uint64_t)stack + MANAGER_STACK_SIZE};
     pthread_attr_init(&attr);
     pthread_attr_setstack(&attr, stack, MANAGER_STACK_SIZE);
     sigset_t all, old;

@@ -46,7 +46,7 @@ static void reattach_kernel_thread_state(const struct crest_rec_thread *t)
          * new thread knows nothing of it. The signature is glibc's. */
         void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
         ((struct rseq *)area)->cpu_id = RSEQ_CPU_ID_UNINITIALIZED;
-        syscall(SYS_rseq, area, (uint32_t)__rseq_size, 0, RSEQ_SIG);
+        syscall(SYS_rseq, area, crest_rseq_registered_size(), 0, RSEQ_SIG);
     }
 }
 

@@ -1,0 +1,29 @@
+/* cmd_restart.c — `crest restart IMAGE`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../restore/restore.h"
+#include "commands.h"
+
+int crest_cmd_restart(int argc, char **argv)
+{
+    const char *image = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "crest restart: unknown option %s (usage: crest restart IMAGE)\n",
+                    argv[i]);
+            return 2;
+        }
+        if (image) {
+            fprintf(stderr, "crest restart: one image at a time (usage: crest restart IMAGE)\n");
+            return 2;
+        }
+        image = argv[i];
+    }
+    if (!image) {
+        fprintf(stderr, "crest restart: no image given (usage: crest restart IMAGE)\n");
+        return 2;
+    }
+    crest_restore(image);
+    return 1;
+}

@@ -1,0 +1,13 @@
+/* commands.h — the subcommands of the crest tool. */
+#ifndef CREST_COMMANDS_H
+#define CREST_COMMANDS_H
+
+int crest_cmd_run(int argc, char **argv);
+int crest_cmd_checkpoint(int argc, char **argv);
+int crest_cmd_restart(int argc, char **argv);
+int crest_cmd_info(int argc, char **argv);
+
+/* Absolute path of libcrest.so next to this crest (../lib), or $CREST_LIB. */
+int crest_find_library(char *buf, unsigned long len);
+
+#endif

@@ -1,0 +1,42 @@
+/* crest.c — the `crest` command: run, checkpoint, restart, info. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "crest.h"
+
+static int usage(FILE *to)
+{
+    fprintf(to,
+            "usage: crest run PROG [ARG...]          start PROG with checkpoint support\n"
+            "       crest checkpoint PID [-o FILE] [--term | --stop] [--no-sync]\n"
+            "                                        write an image of process PID\n"
+            "       crest restart IMAGE              become the process the image holds\n"
+            "       crest info IMAGE [--no-verify]   show and verify an image\n"
+            "       crest --version\n"
+            "See crest(1).\n");
+    return to == stderr ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "run"))
+        return crest_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "checkpoint"))
+        return crest_cmd_checkpoint(argc - 1, argv + 1);
+    if (!strcmp(cmd, "restart"))
+        return crest_cmd_restart(argc - 1, argv + 1);
+    if (!strcmp(cmd, "info"))
+        return crest_cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "--version")) {
+        printf("crest %d.%d\n", CREST_VERSION_MAJOR, CREST_VERSION_MINOR);
+        return 0;
+    }
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help"))
+        return usage(stdout);
+    fprintf(stderr, "crest: unknown command '%s' (try crest --help)\n", cmd);
+    return 2;
+}
