@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/rseq.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +49,45 @@ static void reattach_kernel_thread_state(const struct crest_rec_thread *t)
         ((struct rseq *)area)->cpu_id = RSEQ_CPU_ID_UNINITIALIZED;
         syscall(SYS_rseq, area, crest_rseq_registered_size(), 0, RSEQ_SIG);
     }
+}
+
+/* A handler makes the kernel end some blocking calls with EINTR instead of
+ * restarting them (sleeps, poll, select, epoll_wait, pause, sigsuspend).
+ * That stop was ours, not the application's: send the thread back into the
+ * call.  glibc loads the call number right before the syscall instruction
+ * (mov $nr, %eax; syscall), which is how the call is recognised. */
+static void resume_interrupted_call(ucontext_t *uc)
+{
+    greg_t *g = uc->uc_mcontext.gregs;
+    if (g[REG_RAX] != -EINTR)
+        return;
+    unsigned char code[7];
+    struct iovec local = {code, sizeof code};
+    struct iovec remote = {(void *)(g[REG_RIP] - (greg_t)sizeof code), sizeof code};
+    if (process_vm_readv(crest_rt.pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof code)
+        return;
+    if (code[0] != 0xb8 || code[5] != 0x0f || code[6] != 0x05)
+        return;
+    int32_t nr;
+    memcpy(&nr, code + 1, 4);
+    switch (nr) {
+    case SYS_nanosleep:
+        if (g[REG_RSI]) /* the kernel left the time still to sleep there */
+            g[REG_RDI] = g[REG_RSI];
+        break;
+    case SYS_clock_nanosleep:
+        if (!(g[REG_RSI] & TIMER_ABSTIME) && g[REG_R10])
+            g[REG_RDX] = g[REG_R10];
+        break;
+    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6: case SYS_epoll_wait:
+    case SYS_epoll_pwait: case SYS_epoll_pwait2: case SYS_pause: case SYS_rt_sigsuspend:
+    case SYS_rt_sigtimedwait:
+        break;
+    default:
+        return;
+    }
+    g[REG_RAX] = nr;
+    g[REG_RIP] -= 2;
 }
 
 static void stop_handler(int sig, siginfo_t *si, void *ucv)
@@ -103,6 +143,7 @@ static void stop_handler(int sig, siginfo_t *si, void *ucv)
         while (atomic_load(&crest_rt.gate) == 0)
             crest_futex_wait((_Atomic int32_t *)&crest_rt.gate, 0, -1);
     }
+    resume_interrupted_call(uc);
     atomic_fetch_add(&crest_rt.departed, 1);
     crest_futex_wake(&crest_rt.departed);
     errno = saved_errno;

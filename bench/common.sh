@@ -1,0 +1,138 @@
+# common.sh — shared by the benchmark scripts in bench/: sourced, not run.
+#
+# Gives each script a private work directory (removed on exit), the crest
+# binaries of this tree, a C compiler wrapper for the small benchmark
+# programs, wall-clock timing, medians, and a description of the machine.
+
+set -u
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+CREST=${CREST:-$ROOT/build/bin/crest}
+CC=${CC:-cc}
+
+BENCH_PIDS=()   # processes a script started and must not leave behind
+WORK=""
+
+bench_die() {
+    echo "$(basename "$0"): $*" >&2
+    exit 1
+}
+
+bench_cleanup() {
+    local pid
+    for pid in "${BENCH_PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    BENCH_PIDS=()
+    if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+        rm -rf "$WORK"
+    fi
+}
+
+# bench_init [DIR]: checks the build and makes the work directory under
+# DIR, else $TMPDIR, else /tmp.
+bench_init() {
+    local base=${1:-${TMPDIR:-/tmp}}
+    [ -x "$CREST" ] || bench_die "no crest at $CREST; run 'make -C $ROOT' first"
+    [ -d "$base" ] || bench_die "$base is not a directory"
+    WORK=$(mktemp -d "$base/crest-bench.XXXXXX") || bench_die "cannot make a directory in $base"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+    # Control sockets of the benchmark's processes live in the work directory.
+    export CREST_RUNTIME_DIR="$WORK/run"
+}
+
+# build_prog NAME: compiles bench/NAME.c into $WORK/NAME.
+build_prog() {
+    "$CC" -std=gnu11 -O2 -Wall -Wextra -pthread -o "$WORK/$1" "$BENCH_DIR/$1.c" ||
+        bench_die "cannot compile $BENCH_DIR/$1.c"
+}
+
+# now_us: wall-clock microseconds.
+now_us() {
+    local t=$EPOCHREALTIME
+    echo "${t/./}"
+}
+
+# timed_ms VAR CMD...: runs CMD (stdout and stderr as the caller redirected
+# them), stores its wall time in milliseconds in VAR; returns CMD's status.
+timed_ms() {
+    local __var=$1 t0 t1 rc
+    shift
+    t0=$(now_us)
+    "$@"
+    rc=$?
+    t1=$(now_us)
+    printf -v "$__var" '%d.%03d' $(((t1 - t0) / 1000)) $(((t1 - t0) % 1000))
+    return $rc
+}
+
+# median NUM...: the median (mean of the middle two for an even count).
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) { print "nan"; exit }
+              if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2];
+              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+minimum() { printf '%s\n' "$@" | sort -g | head -n1; }
+maximum() { printf '%s\n' "$@" | sort -g | tail -n1; }
+
+# ratio A B: A / B to three decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.3f\n", a / b }'; }
+
+# ratios LIST_A LIST_B: per-round ratios of two space-separated lists.
+ratios() {
+    local -a a=($1) b=($2)
+    local i
+    for i in "${!a[@]}"; do ratio "${a[$i]}" "${b[$i]}"; done
+}
+
+# wait_for_file FILE SECONDS [PID]: 0 once FILE exists; 1 on timeout or if
+# PID (when given) has ended.
+wait_for_file() {
+    local file=$1 deadline=$(($(now_us) + $2 * 1000000)) pid=${3:-}
+    while [ ! -e "$file" ]; do
+        [ "$(now_us)" -lt "$deadline" ] || return 1
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+        sleep 0.05
+    done
+    return 0
+}
+
+# wait_pid PID SECONDS: reaps PID, killing it after SECONDS; its status.
+wait_pid() {
+    local pid=$1 deadline=$(($(now_us) + $2 * 1000000)) rc
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$(now_us)" -ge "$deadline" ]; then
+            kill -KILL "$pid" 2>/dev/null
+            break
+        fi
+        # a zombie still answers kill -0: look at its state
+        if [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then break; fi
+        sleep 0.02
+    done
+    wait "$pid" 2>/dev/null
+    rc=$?
+    local -a keep=()
+    local p
+    for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    BENCH_PIDS=("${keep[@]}")
+    return $rc
+}
+
+# machine_info DIR: the facts a reader needs to compare figures.
+machine_info() {
+    local dir=$1
+    echo "machine:    $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
+    echo "kernel:     $(uname -sr)"
+    echo "filesystem: $(df -PT "$dir" | awk 'NR == 2 { print $2 " on " $1 " (mounted at " $7 ")" }') for $dir"
+    echo "crest:      $("$CREST" --version) ($CREST)"
+    echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
+}
+
+# drop_dirty: writes back dirty pages of earlier runs (untimed), so that no
+# run pays for the one before it.
+drop_dirty() { sync; }
