@@ -50,6 +50,19 @@ build_prog() {
         bench_die "cannot compile $BENCH_DIR/$1.c"
 }
 
+# exec_clean CMD...: replaces the calling (sub)shell with CMD, with only
+# stdin, stdout and stderr open, so that an image holds no pipe inherited
+# from whatever started the benchmark.  Call it in the background
+# (exec_clean CMD &): $! is then CMD's pid.
+exec_clean() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@"
+}
+
 # now_us: wall-clock microseconds.
 now_us() {
     local t=$EPOCHREALTIME
@@ -61,10 +74,10 @@ now_us() {
 timed_ms() {
     local __var=$1 t0 t1 rc
     shift
-    t0=$(now_us)
+    t0=${EPOCHREALTIME/./}  # read in place: a $(...) would fork inside the timed span
     "$@"
     rc=$?
-    t1=$(now_us)
+    t1=${EPOCHREALTIME/./}
     printf -v "$__var" '%d.%03d' $(((t1 - t0) / 1000)) $(((t1 - t0) % 1000))
     return $rc
 }
@@ -114,7 +127,7 @@ wait_pid() {
         if [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then break; fi
         sleep 0.02
     done
-    wait "$pid" 2>/dev/null
+    { wait "$pid"; } 2>/dev/null  # braces: no "Killed" notice from the shell
     rc=$?
     local -a keep=()
     local p
@@ -129,7 +142,7 @@ machine_info() {
     echo "machine:    $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
     echo "kernel:     $(uname -sr)"
     echo "filesystem: $(df -PT "$dir" | awk 'NR == 2 { print $2 " on " $1 " (mounted at " $7 ")" }') for $dir"
-    echo "crest:      $("$CREST" --version) ($CREST)"
+    echo "crest:      $("$CREST" --version), tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) ($CREST)"
     echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
 }
 

@@ -60,9 +60,9 @@ struct writer {
     uint64_t iov_bytes;
     unsigned char *bounce;    /* copies of volatile pages, written from here */
     size_t bounce_used, bounce_cap;
-    /* the block CRC being accumulated */
-    uint32_t block_crc;
-    uint32_t block_pages;
+    /* saved pages whose block checksums are not summed yet */
+    const unsigned char *pending[3 * CREST_BLOCK_PAGES];
+    unsigned pending_pages;
     int error;
     const char *failed;       /* what failed, for the message */
 };
@@ -190,20 +190,50 @@ check:
         write_all_iov(w);
 }
 
-static void finish_block(struct writer *w)
+/* Block checksums: pages wait here until three whole blocks can be summed
+ * at once; pages of a block need not be contiguous in memory. */
+static void add_block_crc(struct writer *w, uint32_t crc)
 {
-    if (!w->block_pages)
-        return;
-    uint32_t *c = NULL;
-    if (!scratch_reserve(&w->crcs, sizeof *c)) {
-        c = (uint32_t *)(w->crcs.base + w->crcs.len);
-        *c = w->block_crc;
-        w->crcs.len += sizeof *c;
-    } else {
+    if (scratch_reserve(&w->crcs, sizeof crc)) {
         fail(w, "scratch memory for checksums");
+        return;
     }
-    w->block_crc = 0;
-    w->block_pages = 0;
+    memcpy(w->crcs.base + w->crcs.len, &crc, sizeof crc);
+    w->crcs.len += sizeof crc;
+}
+
+static uint32_t block_crc(const unsigned char *const *pages, unsigned n)
+{
+    uint32_t crc = 0;
+    for (unsigned i = 0; i < n; i++)
+        crc = crest_crc32c_update(crc, pages[i], PAGE);
+    return crc;
+}
+
+static int contiguous(const unsigned char *const *pages, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++)
+        if (pages[i] != pages[0] + (size_t)i * PAGE)
+            return 0;
+    return 1;
+}
+
+static void flush_blocks(struct writer *w)
+{
+    unsigned n = w->pending_pages, done = 0;
+    if (n == 3 * CREST_BLOCK_PAGES && contiguous(w->pending, n)) {
+        uint32_t c[3];
+        crest_crc32c_x3(w->pending[0], w->pending[0] + CREST_BLOCK_SIZE,
+                        w->pending[0] + 2 * CREST_BLOCK_SIZE, CREST_BLOCK_SIZE, c);
+        for (int i = 0; i < 3; i++)
+            add_block_crc(w, c[i]);
+        done = n;
+    }
+    for (; done < n; done += CREST_BLOCK_PAGES) {
+        unsigned len = n - done < CREST_BLOCK_PAGES ? n - done : CREST_BLOCK_PAGES;
+        add_block_crc(w, block_crc(w->pending + done, len));
+    }
+    w->pending_pages = 0;
 }
 
 static int is_volatile(uint64_t addr)
@@ -226,9 +256,9 @@ static void save_page(struct writer *w, const unsigned char *page)
         page = w->bounce + w->bounce_used;
         w->bounce_used += PAGE;
     }
-    w->block_crc = crest_crc32c_update(w->block_crc, page, PAGE);
-    if (++w->block_pages == CREST_BLOCK_PAGES)
-        finish_block(w);
+    w->pending[w->pending_pages++] = page;
+    if (w->pending_pages == 3 * CREST_BLOCK_PAGES)
+        flush_blocks(w);
     queue_bytes(w, page, PAGE);
 }
 
@@ -373,8 +403,7 @@ static void write_mapping(struct writer *w, const struct crest_maps_entry *e, ui
     }
     struct run_builder rb = {.runs_at = w->records.len};
     w->crcs.len = 0;
-    w->block_crc = 0;
-    w->block_pages = 0;
+    w->pending_pages = 0;
     uint64_t data_offset = w->offset + w->iov_bytes;
     int readable = e->prot & PROT_READ;
     int saves = kind == CREST_MAP_ANON || kind == CREST_MAP_FILE_PRIVATE ||
@@ -388,7 +417,7 @@ static void write_mapping(struct writer *w, const struct crest_maps_entry *e, ui
     }
     if (saves)
         save_range_pages(w, &rb, start, end, kind);
-    finish_block(w);
+    flush_blocks(w);
     if (flags & CREST_MAPF_READ_ADDED) {
         write_all_iov(w); /* the pages must be read before they close again */
         mprotect((void *)start, end - start, e->prot);

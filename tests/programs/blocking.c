@@ -1,12 +1,16 @@
 /* blocking.c — threads that spend their time blocked in system calls.
  *
- * usage: blocking ITERATIONS
- * The main thread, ITERATIONS times: nanosleep 1 ms, poll an empty pipe for
- * 3 ms (must time out), pthread_cond_timedwait 2 ms on a condition nobody
- * signals (must time out); every 10th iteration it wakes two helpers:
- *   P: blocked in poll() with no timeout on a pipe; reads one byte per wake;
- *   W: blocked in pthread_cond_wait(); acknowledges each wake;
- * and a third helper S sleeps in 50 ms nanosleeps until told to stop.
+ * usage: blocking ITERATIONS [pipe]
+ * The main thread, ITERATIONS times: nanosleep 1 ms, poll for 3 ms (must
+ * time out), pthread_cond_timedwait 2 ms on a condition nobody signals (must
+ * time out); every 10th iteration it wakes a helper W blocked in
+ * pthread_cond_wait(), which acknowledges each wake.  A helper S sleeps in
+ * 50 ms nanosleeps until told to stop.  A helper P sits in poll():
+ *   default: poll() on no descriptors with a 20 ms timeout, until told to stop;
+ *   "pipe":  the process's own pipes are used: the main thread polls an empty
+ *            pipe, and P is blocked in poll() with no timeout on a second
+ *            pipe, into which the main thread writes one byte every 10th
+ *            iteration (so bytes may be in flight at a checkpoint).
  * EINTR from poll and nanosleep is handled by retrying (nanosleep with the
  * remaining time).  Prints the counts at the end. */
 #define _GNU_SOURCE
@@ -25,7 +29,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER; /* never signalled */
 static pthread_cond_t to_w = PTHREAD_COND_INITIALIZER, from_w = PTHREAD_COND_INITIALIZER;
 static long w_request, w_done;
-static volatile int stop_s;
+static volatile int stop_s, stop_p;
+static int use_pipes;
 static long p_bytes, w_wakes, s_naps;
 static int unexpected;
 
@@ -44,6 +49,16 @@ static void sleep_ms(long ms)
 static void *thread_p(void *arg)
 {
     (void)arg;
+    if (!use_pipes) {
+        while (!stop_p) {
+            int r = poll(NULL, 0, 20);
+            if (r < 0 && errno != EINTR) {
+                perror("poll in P");
+                exit(1);
+            }
+        }
+        return NULL;
+    }
     for (;;) {
         struct pollfd pfd = {wake_pipe[0], POLLIN, 0};
         int r = poll(&pfd, 1, -1);
@@ -96,12 +111,13 @@ static void *thread_s(void *arg)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: blocking ITERATIONS\n");
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "pipe") != 0)) {
+        fprintf(stderr, "usage: blocking ITERATIONS [pipe]\n");
         return 2;
     }
     long iterations = strtol(argv[1], NULL, 10);
-    if (pipe(wake_pipe) != 0 || pipe(empty_pipe) != 0) {
+    use_pipes = argc == 3;
+    if (use_pipes && (pipe(wake_pipe) != 0 || pipe(empty_pipe) != 0)) {
         perror("pipe");
         return 1;
     }
@@ -115,7 +131,7 @@ int main(int argc, char **argv)
     for (long i = 0; i < iterations; i++) {
         sleep_ms(1);
 
-        struct pollfd pfd = {empty_pipe[0], POLLIN, 0};
+        struct pollfd pfd = {use_pipes ? empty_pipe[0] : -1, POLLIN, 0};
         int r;
         do
             r = poll(&pfd, 1, 3);
@@ -144,7 +160,7 @@ int main(int argc, char **argv)
 
         if (i % 10 == 9) {
             char c = 'w';
-            while (write(wake_pipe[1], &c, 1) != 1)
+            while (use_pipes && write(wake_pipe[1], &c, 1) != 1)
                 if (errno != EINTR) {
                     perror("write");
                     return 1;
@@ -158,7 +174,8 @@ int main(int argc, char **argv)
         }
     }
     char q = 'q';
-    while (write(wake_pipe[1], &q, 1) != 1)
+    stop_p = 1;
+    while (use_pipes && write(wake_pipe[1], &q, 1) != 1)
         if (errno != EINTR) {
             perror("write");
             return 1;
@@ -174,7 +191,8 @@ int main(int argc, char **argv)
     }
     printf("blocking iterations=%ld poll_timeouts=%ld cond_timeouts=%ld unexpected=%d\n", iterations,
            poll_timeouts, cond_timeouts, unexpected);
-    printf("helpers pipe_bytes=%ld cond_wakes=%ld sleeper_stopped=%d\n", p_bytes, w_wakes,
-           s_naps > 0);
+    printf("helpers cond_wakes=%ld sleeper_stopped=%d\n", w_wakes, s_naps > 0);
+    if (use_pipes)
+        printf("pipe bytes=%ld\n", p_bytes);
     return unexpected ? 1 : 0;
 }
