@@ -30,9 +30,7 @@ echo "== checkpoint_vs_dd: $MIB MiB dirty heap, $ROUNDS rounds"
 machine_info "$WORK"
 echo "command:    MIB=$MIB ROUNDS=$ROUNDS bench/checkpoint_vs_dd.sh ${1:-}"
 
-exec_clean "$CREST" run "$WORK/dirty_heap" "$MIB" "$WORK/ready" "$WORK/go" >"$WORK/heap.out" 2>&1 &
-HEAP_PID=$!
-BENCH_PIDS+=("$HEAP_PID")
+start_bg HEAP_PID "$WORK/heap.out" "$CREST" run "$WORK/dirty_heap" "$MIB" "$WORK/ready" "$WORK/go"
 wait_for_file "$WORK/ready" 300 "$HEAP_PID" || bench_die "dirty_heap did not get ready (see $WORK/heap.out)"
 
 IMG="$WORK/x.img"
@@ -84,7 +82,8 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 
 touch "$WORK/go"
-wait_pid "$HEAP_PID" 30 || bench_die "dirty_heap did not end cleanly: $(cat "$WORK/heap.out")"
+wait_gone "$HEAP_PID" 30 && grep -q '^done 0 ' "$WORK/heap.out" ||
+    bench_die "dirty_heap did not end cleanly: $(cat "$WORK/heap.out")"
 drop_dirty
 
 row() { # row LABEL VARIANT REF TARGET

@@ -23,7 +23,6 @@ bench_cleanup() {
     local pid
     for pid in "${BENCH_PIDS[@]}"; do
         kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
     done
     BENCH_PIDS=()
     if [ -n "$WORK" ] && [ -d "$WORK" ]; then
@@ -115,22 +114,33 @@ wait_for_file() {
     return 0
 }
 
-# wait_pid PID SECONDS: reaps PID, killing it after SECONDS; its status.
-wait_pid() {
-    local pid=$1 deadline=$(($(now_us) + $2 * 1000000)) rc
-    while kill -0 "$pid" 2>/dev/null; do
+# start_bg VAR OUTFILE CMD...: starts CMD in the background with only
+# stdin/stdout/stderr open (stdout and stderr to OUTFILE), records its pid in
+# VAR and in BENCH_PIDS.  It is disowned: the shell reaps it without printing
+# a notice when a benchmark kills it on purpose.
+start_bg() {
+    local __var=$1 out=$2
+    shift 2
+    exec_clean "$@" >"$out" 2>&1 </dev/null &
+    printf -v "$__var" '%s' "$!"
+    BENCH_PIDS+=("$!")
+    disown "$!"
+}
+
+# wait_gone PID SECONDS: waits until PID has ended, killing it after
+# SECONDS; 0 if it ended by itself.
+wait_gone() {
+    local pid=$1 deadline=$(($(now_us) + $2 * 1000000)) rc=0 p
+    while kill -0 "$pid" 2>/dev/null &&
+        [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
         if [ "$(now_us)" -ge "$deadline" ]; then
             kill -KILL "$pid" 2>/dev/null
+            rc=1
             break
         fi
-        # a zombie still answers kill -0: look at its state
-        if [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then break; fi
         sleep 0.02
     done
-    { wait "$pid"; } 2>/dev/null  # braces: no "Killed" notice from the shell
-    rc=$?
     local -a keep=()
-    local p
     for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
     BENCH_PIDS=("${keep[@]}")
     return $rc

@@ -29,14 +29,12 @@ declare -A SIZE=() MS=() RSS=()
 take() { # take VARIANT ZERO_MIB
     local pid line rss
     rm -f "$WORK/ready" "$IMG"
-    exec_clean "$CREST" run "$WORK/sparse_reserve" 4096 64 "$2" "$WORK/ready" >"$WORK/prog.out" 2>&1 &
-    pid=$!
-    BENCH_PIDS+=("$pid")
+    start_bg pid "$WORK/prog.out" "$CREST" run "$WORK/sparse_reserve" 4096 64 "$2" "$WORK/ready"
     wait_for_file "$WORK/ready" 120 "$pid" || bench_die "sparse_reserve did not get ready: $(cat "$WORK/prog.out")"
     rss=$(awk '/^Rss:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/smaps_rollup")
     timeout 300 "$CREST" checkpoint "$pid" -o "$IMG" --term >"$WORK/cp.out" 2>&1 ||
         bench_die "crest checkpoint failed: $(cat "$WORK/cp.out")"
-    wait_pid "$pid" 30
+    wait_gone "$pid" 30
     line=$(cat "$WORK/cp.out")
     SIZE[$1]+="$(awk -v b="$(stat -c %s "$IMG")" 'BEGIN { printf "%.2f", b / 1048576 }') "
     MS[$1]+="$(sed -n 's/.* in \([0-9.]*\) s .*/\1/p' <<<"$line" | awk '{ printf "%.1f", $1 * 1000 }') "

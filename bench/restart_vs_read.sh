@@ -30,13 +30,11 @@ machine_info "$WORK"
 echo "command:    MIB=$MIB ROUNDS=$ROUNDS bench/restart_vs_read.sh ${1:-}"
 
 IMG="$WORK/x.img"
-exec_clean "$CREST" run "$WORK/dirty_heap" "$MIB" "$WORK/ready" "$WORK/go" >"$WORK/heap.out" 2>&1 &
-HEAP_PID=$!
-BENCH_PIDS+=("$HEAP_PID")
+start_bg HEAP_PID "$WORK/heap.out" "$CREST" run "$WORK/dirty_heap" "$MIB" "$WORK/ready" "$WORK/go"
 wait_for_file "$WORK/ready" 300 "$HEAP_PID" || bench_die "dirty_heap did not get ready (see $WORK/heap.out)"
 timeout 300 "$CREST" checkpoint "$HEAP_PID" -o "$IMG" --term >"$WORK/cp.out" 2>&1 ||
     bench_die "crest checkpoint failed: $(cat "$WORK/cp.out")"
-wait_pid "$HEAP_PID" 30
+wait_gone "$HEAP_PID" 30
 echo "image:      $(cat "$WORK/cp.out")"
 "$CREST" info "$IMG" >"$WORK/info.out" 2>&1 || bench_die "crest info refuses the image: $(cat "$WORK/info.out")"
 cat "$IMG" >/dev/null

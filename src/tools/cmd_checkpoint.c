@@ -37,20 +37,26 @@ static long owner_of(pid_t pid)
     return stat(path, &st) ? -1 : (long)st.st_uid;
 }
 
+/* The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z', ...), or 0. */
+static char process_state(pid_t pid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = 0;
+    const char *p = strrchr(stat, ')');
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
 static void wait_gone(pid_t pid)
 {
     for (int i = 0; i < 1000 && kill(pid, 0) == 0; i++) {
-        char path[64], state[512];
-        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-        FILE *f = fopen(path, "r");
-        if (f) {
-            size_t n = fread(state, 1, sizeof state - 1, f);
-            fclose(f);
-            state[n] = 0;
-            const char *p = strrchr(state, ')');
-            if (p && p[1] == ' ' && p[2] == 'Z')
-                return; /* a zombie holds nothing but its exit status */
-        }
+        if (process_state(pid) == 'Z')
+            return; /* a zombie holds nothing but its exit status */
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
     }
@@ -90,6 +96,12 @@ int crest_cmd_checkpoint(int argc, char **argv)
     if (uid != (long)getuid() && getuid() != 0)
         return say("process %ld belongs to uid %ld, not to you (uid %u); run crest as that user",
                    pid, uid, (unsigned)getuid());
+
+    char state = process_state((pid_t)pid);
+    if (state == 'T' || state == 't')
+        return say("process %ld is stopped; continue it first (kill -CONT %ld)", pid, pid);
+    if (state == 'Z')
+        return say("process %ld has exited (a zombie); there is nothing to checkpoint", pid);
 
     struct crest_control_request req;
     memset(&req, 0, sizeof req);

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# overhead.sh — what running under `crest run` costs a program that is never
+# checkpointed: run time of a CPU-bound and of a malloc/mutex-heavy program,
+# and the start-up time of a program that does nothing.
+#
+# usage: bench/overhead.sh [DIR]
+#   DIR             work directory (default: $TMPDIR, else /tmp)
+#   ROUNDS          rounds for the run-time comparisons (environment; default 7, at least 5)
+#   STARTS          launches of each kind for start-up (environment; default 41, at least 5)
+#   CPU_ITERS       iterations of bench/cpu_bound (default 600000000)
+#   LOCK_THREADS    threads of bench/alloc_lock (default 2)
+#   LOCK_ITERS      iterations per thread of bench/alloc_lock (default 10000000)
+#
+# Each program runs plain (./prog) and under crest (crest run ./prog),
+# alternating, the order swapping every round.  Start-up compares ./trivial,
+# crest run ./trivial and LD_PRELOAD=libcrest.so ./trivial (the library
+# alone, without the crest command's exec), one launch of each in turn.
+source "$(dirname "$0")/common.sh"
+
+ROUNDS=${ROUNDS:-7}
+STARTS=${STARTS:-41}
+CPU_ITERS=${CPU_ITERS:-600000000}
+LOCK_THREADS=${LOCK_THREADS:-2}
+LOCK_ITERS=${LOCK_ITERS:-10000000}
+[ "$ROUNDS" -ge 5 ] || bench_die "ROUNDS must be at least 5"
+[ "$STARTS" -ge 5 ] || bench_die "STARTS must be at least 5"
+bench_init "${1:-}"
+build_prog cpu_bound
+build_prog alloc_lock
+build_prog trivial
+LIB=$(cd "$ROOT/build/lib" && pwd)/libcrest.so
+[ -r "$LIB" ] || bench_die "no $LIB; run 'make -C $ROOT' first"
+
+echo "== overhead: plain vs crest run (no checkpoint), $ROUNDS rounds; start-up $STARTS launches"
+machine_info "$WORK"
+echo "command:    ROUNDS=$ROUNDS STARTS=$STARTS CPU_ITERS=$CPU_ITERS LOCK_THREADS=$LOCK_THREADS LOCK_ITERS=$LOCK_ITERS bench/overhead.sh ${1:-}"
+
+declare -A T=()
+run() { # run VARIANT CMD...
+    local ms
+    timed_ms ms timeout 600 "${@:2}" >"$WORK/out.$1" 2>&1 || bench_die "$* failed: $(cat "$WORK/out.$1")"
+    T[$1]+="$ms "
+}
+
+# The programs' outputs must not differ under crest.
+check_same() {
+    cmp -s "$WORK/out.$1" "$WORK/out.$2" ||
+        bench_die "output differs: $1: $(cat "$WORK/out.$1"); $2: $(cat "$WORK/out.$2")"
+}
+
+cpu=("$WORK/cpu_bound" "$CPU_ITERS")
+lock=("$WORK/alloc_lock" "$LOCK_THREADS" "$LOCK_ITERS")
+echo "warm-up (untimed)"
+run cpu_plain "${cpu[@]}"; run cpu_crest "$CREST" run "${cpu[@]}"
+run lock_plain "${lock[@]}"; run lock_crest "$CREST" run "${lock[@]}"
+check_same cpu_plain cpu_crest
+check_same lock_plain lock_crest
+T=()
+for ((r = 0; r < ROUNDS; r++)); do
+    if ((r % 2 == 0)); then
+        run cpu_plain "${cpu[@]}"; run cpu_crest "$CREST" run "${cpu[@]}"
+        run lock_plain "${lock[@]}"; run lock_crest "$CREST" run "${lock[@]}"
+    else
+        run cpu_crest "$CREST" run "${cpu[@]}"; run cpu_plain "${cpu[@]}"
+        run lock_crest "$CREST" run "${lock[@]}"; run lock_plain "${lock[@]}"
+    fi
+    printf 'round %d: cpu %s / %s ms, alloc+lock %s / %s ms (plain / crest)\n' $((r + 1)) \
+        "$(awk '{ print $NF }' <<<"${T[cpu_plain]}")" "$(awk '{ print $NF }' <<<"${T[cpu_crest]}")" \
+        "$(awk '{ print $NF }' <<<"${T[lock_plain]}")" "$(awk '{ print $NF }' <<<"${T[lock_crest]}")"
+done
+check_same cpu_plain cpu_crest
+check_same lock_plain lock_crest
+
+start() { # start VARIANT CMD...: one launch, stdout/stderr to /dev/null
+    local ms
+    timed_ms ms "${@:2}" >/dev/null 2>&1 || bench_die "$* failed"
+    S[$1]+="$ms "
+}
+declare -A S=()
+for ((i = 0; i < 5; i++)); do # warm-up: page cache, dynamic loader
+    start plain "$WORK/trivial"; start crest "$CREST" run "$WORK/trivial"
+    start preload env LD_PRELOAD="$LIB" "$WORK/trivial"; start env env "$WORK/trivial"
+done
+S=()
+for ((i = 0; i < STARTS; i++)); do
+    case $((i % 3)) in
+    0) start plain "$WORK/trivial"; start crest "$CREST" run "$WORK/trivial"
+       start env env "$WORK/trivial"; start preload env LD_PRELOAD="$LIB" "$WORK/trivial" ;;
+    1) start crest "$CREST" run "$WORK/trivial"; start env env "$WORK/trivial"
+       start preload env LD_PRELOAD="$LIB" "$WORK/trivial"; start plain "$WORK/trivial" ;;
+    2) start env env "$WORK/trivial"; start preload env LD_PRELOAD="$LIB" "$WORK/trivial"
+       start plain "$WORK/trivial"; start crest "$CREST" run "$WORK/trivial" ;;
+    esac
+done
+
+echo
+echo "| program                         | plain ms  | crest run ms | ratio  | per-round      | target      | met  |"
+echo "|---------------------------------|-----------|--------------|--------|----------------|-------------|------|"
+row() { # row LABEL PLAIN CREST
+    local a b mr rr
+    a=$(median ${T[$2]})
+    b=$(median ${T[$3]})
+    mr=$(ratio "$b" "$a")
+    rr=$(ratios "${T[$3]}" "${T[$2]}")
+    printf '| %-31s | %9.1f | %12.1f | %6.3f | %6.3f..%6.3f | <= 1.010    | %-4s |\n' "$1" "$a" "$b" \
+        "$mr" "$(minimum $rr)" "$(maximum $rr)" "$(awk -v r="$mr" 'BEGIN { print (r <= 1.01) ? "yes" : "NO" }')"
+}
+row "cpu_bound $CPU_ITERS" cpu_plain cpu_crest
+row "alloc_lock $LOCK_THREADS x $LOCK_ITERS" lock_plain lock_crest
+echo
+p=$(median ${S[plain]}); c=$(median ${S[crest]}); l=$(median ${S[preload]}); e=$(median ${S[env]})
+d=$(awk -v a="$c" -v b="$p" 'BEGIN { printf "%.2f", a - b }')
+echo "| start-up of ./trivial                       | median ms | minus plain ms | target   | met  |"
+echo "|---------------------------------------------|-----------|----------------|----------|------|"
+printf '| ./trivial                                   | %9.2f |              - | -        | -    |\n' "$p"
+printf '| crest run ./trivial                         | %9.2f | %14.2f | <= 10 ms | %-4s |\n' "$c" "$d" \
+    "$(awk -v d="$d" 'BEGIN { print (d <= 10) ? "yes" : "NO" }')"
+printf '| env ./trivial (an extra exec, for scale)    | %9.2f | %14.2f | -        | -    |\n' "$e" \
+    "$(awk -v a="$e" -v b="$p" 'BEGIN { printf "%.2f", a - b }')"
+printf '| env LD_PRELOAD=libcrest.so ./trivial        | %9.2f | %14.2f | -        | -    |\n' "$l" \
+    "$(awk -v a="$l" -v b="$p" 'BEGIN { printf "%.2f", a - b }')"
+echo
+echo "all times (ms):"
+for v in cpu_plain cpu_crest lock_plain lock_crest; do printf '  %-11s %s\n' "$v" "${T[$v]}"; done
+for v in plain crest env preload; do printf '  start %-7s min %s max %s\n' "$v" "$(minimum ${S[$v]})" "$(maximum ${S[$v]})"; done
