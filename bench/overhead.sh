@@ -7,21 +7,25 @@
 #   DIR             work directory (default: $TMPDIR, else /tmp)
 #   ROUNDS          rounds for the run-time comparisons (environment; default 7, at least 5)
 #   STARTS          launches of each kind for start-up (environment; default 41, at least 5)
-#   CPU_ITERS       iterations of bench/cpu_bound (default 600000000)
+#   CPU_ITERS       iterations of bench/cpu_bound (default 1500000000)
 #   LOCK_THREADS    threads of bench/alloc_lock (default 2)
-#   LOCK_ITERS      iterations per thread of bench/alloc_lock (default 10000000)
+#   LOCK_ITERS      iterations per thread of bench/alloc_lock (default 15000000)
+#   LOCK1_ITERS     iterations of bench/alloc_lock with 1 thread (default 30000000)
 #
 # Each program runs plain (./prog) and under crest (crest run ./prog),
-# alternating, the order swapping every round.  Start-up compares ./trivial,
+# alternating, the order swapping every round; one untimed round comes
+# first.  alloc_lock also runs with one thread, where no mutex is contended,
+# which shows the cost per call of libcrest's pthread_mutex_* wrappers.  Start-up compares ./trivial,
 # crest run ./trivial and LD_PRELOAD=libcrest.so ./trivial (the library
 # alone, without the crest command's exec), one launch of each in turn.
 source "$(dirname "$0")/common.sh"
 
 ROUNDS=${ROUNDS:-7}
 STARTS=${STARTS:-41}
-CPU_ITERS=${CPU_ITERS:-600000000}
+CPU_ITERS=${CPU_ITERS:-1500000000}
 LOCK_THREADS=${LOCK_THREADS:-2}
-LOCK_ITERS=${LOCK_ITERS:-10000000}
+LOCK_ITERS=${LOCK_ITERS:-15000000}
+LOCK1_ITERS=${LOCK1_ITERS:-30000000}
 [ "$ROUNDS" -ge 5 ] || bench_die "ROUNDS must be at least 5"
 [ "$STARTS" -ge 5 ] || bench_die "STARTS must be at least 5"
 bench_init "${1:-}"
@@ -33,7 +37,7 @@ LIB=$(cd "$ROOT/build/lib" && pwd)/libcrest.so
 
 echo "== overhead: plain vs crest run (no checkpoint), $ROUNDS rounds; start-up $STARTS launches"
 machine_info "$WORK"
-echo "command:    ROUNDS=$ROUNDS STARTS=$STARTS CPU_ITERS=$CPU_ITERS LOCK_THREADS=$LOCK_THREADS LOCK_ITERS=$LOCK_ITERS bench/overhead.sh ${1:-}"
+echo "command:    ROUNDS=$ROUNDS STARTS=$STARTS CPU_ITERS=$CPU_ITERS LOCK_THREADS=$LOCK_THREADS LOCK_ITERS=$LOCK_ITERS LOCK1_ITERS=$LOCK1_ITERS bench/overhead.sh ${1:-}"
 
 declare -A T=()
 run() { # run VARIANT CMD...
@@ -48,28 +52,32 @@ check_same() {
         bench_die "output differs: $1: $(cat "$WORK/out.$1"); $2: $(cat "$WORK/out.$2")"
 }
 
-cpu=("$WORK/cpu_bound" "$CPU_ITERS")
-lock=("$WORK/alloc_lock" "$LOCK_THREADS" "$LOCK_ITERS")
+declare -A CMD=(
+    [cpu]="$WORK/cpu_bound $CPU_ITERS"
+    [lock]="$WORK/alloc_lock $LOCK_THREADS $LOCK_ITERS"
+    [lock1]="$WORK/alloc_lock 1 $LOCK1_ITERS"
+)
+PROGS=(cpu lock lock1)
+pair() { # pair PROG FIRST: PROG plain and under crest, FIRST (plain|crest) first
+    local cmd=${CMD[$1]}
+    if [ "$2" = plain ]; then
+        run "$1_plain" $cmd; run "$1_crest" "$CREST" run $cmd
+    else
+        run "$1_crest" "$CREST" run $cmd; run "$1_plain" $cmd
+    fi
+}
 echo "warm-up (untimed)"
-run cpu_plain "${cpu[@]}"; run cpu_crest "$CREST" run "${cpu[@]}"
-run lock_plain "${lock[@]}"; run lock_crest "$CREST" run "${lock[@]}"
-check_same cpu_plain cpu_crest
-check_same lock_plain lock_crest
+for p in "${PROGS[@]}"; do pair "$p" plain; check_same "${p}_plain" "${p}_crest"; done
 T=()
 for ((r = 0; r < ROUNDS; r++)); do
-    if ((r % 2 == 0)); then
-        run cpu_plain "${cpu[@]}"; run cpu_crest "$CREST" run "${cpu[@]}"
-        run lock_plain "${lock[@]}"; run lock_crest "$CREST" run "${lock[@]}"
-    else
-        run cpu_crest "$CREST" run "${cpu[@]}"; run cpu_plain "${cpu[@]}"
-        run lock_crest "$CREST" run "${lock[@]}"; run lock_plain "${lock[@]}"
-    fi
-    printf 'round %d: cpu %s / %s ms, alloc+lock %s / %s ms (plain / crest)\n' $((r + 1)) \
-        "$(awk '{ print $NF }' <<<"${T[cpu_plain]}")" "$(awk '{ print $NF }' <<<"${T[cpu_crest]}")" \
-        "$(awk '{ print $NF }' <<<"${T[lock_plain]}")" "$(awk '{ print $NF }' <<<"${T[lock_crest]}")"
+    line="round $((r + 1)):"
+    for p in "${PROGS[@]}"; do
+        if ((r % 2 == 0)); then pair "$p" plain; else pair "$p" crest; fi
+        line+=" $p $(awk '{ print $NF }' <<<"${T[${p}_plain]}") / $(awk '{ print $NF }' <<<"${T[${p}_crest]}") ms,"
+    done
+    echo "${line%,} (plain / crest)"
 done
-check_same cpu_plain cpu_crest
-check_same lock_plain lock_crest
+for p in "${PROGS[@]}"; do check_same "${p}_plain" "${p}_crest"; done
 
 start() { # start VARIANT CMD...: one launch, stdout/stderr to /dev/null
     local ms
@@ -107,6 +115,7 @@ row() { # row LABEL PLAIN CREST
 }
 row "cpu_bound $CPU_ITERS" cpu_plain cpu_crest
 row "alloc_lock $LOCK_THREADS x $LOCK_ITERS" lock_plain lock_crest
+row "alloc_lock 1 x $LOCK1_ITERS" lock1_plain lock1_crest
 echo
 p=$(median ${S[plain]}); c=$(median ${S[crest]}); l=$(median ${S[preload]}); e=$(median ${S[env]})
 d=$(awk -v a="$c" -v b="$p" 'BEGIN { printf "%.2f", a - b }')
@@ -121,5 +130,5 @@ printf '| env LD_PRELOAD=libcrest.so ./trivial        | %9.2f | %14.2f | -      
     "$(awk -v a="$l" -v b="$p" 'BEGIN { printf "%.2f", a - b }')"
 echo
 echo "all times (ms):"
-for v in cpu_plain cpu_crest lock_plain lock_crest; do printf '  %-11s %s\n' "$v" "${T[$v]}"; done
+for v in cpu_plain cpu_crest lock_plain lock_crest lock1_plain lock1_crest; do printf '  %-11s %s\n' "$v" "${T[$v]}"; done
 for v in plain crest env preload; do printf '  start %-7s min %s max %s\n' "$v" "$(minimum ${S[$v]})" "$(maximum ${S[$v]})"; done

@@ -193,9 +193,10 @@ build_prog() {
     mv -f "$tmp" "$out"
 }
 
-# Path of test program $1, compiled if needed (fails the case otherwise).
+# Prints the path of test program $1, compiled if needed; returns non-zero
+# when it does not build.  Use: P=$(prog NAME) || fail "..."
 prog() {
-    build_prog "$1" >&2 || fail "test program $1 does not build"
+    build_prog "$1" >&2 || return 1
     echo "$TBIN/$1"
 }
 
@@ -209,11 +210,12 @@ setup_work() {
 
 # Runs "$@" uninterrupted (no crest) in $WORK/run-cwd; its stdout becomes the
 # reference: $WORK/expected.out and $WORK/expected.rc.  Prints the time taken.
+# stdin: $EXPECTED_STDIN (default /dev/null).
 make_expected() {
-    local t0 rc
+    local t0 rc stdin=${EXPECTED_STDIN:-/dev/null}
     t0=$(now_us)
     (cd "$WORK/run-cwd" && exec timeout --foreground -k 5 "$T_RUN" "$@" \
-        >"$WORK/expected.out" 2>"$WORK/expected.err" </dev/null)
+        >"$WORK/expected.out" 2>"$WORK/expected.err" <"$stdin")
     rc=$?
     echo "$rc" >"$WORK/expected.rc"
     EXPECTED_SECS=$(elapsed_since "$t0")
