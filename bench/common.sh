@@ -39,6 +39,14 @@ bench_init() {
     WORK=$(mktemp -d "$base/crest-bench.XXXXXX") || bench_die "cannot make a directory in $base"
     trap bench_cleanup EXIT
     trap 'exit 130' INT TERM
+    # A private copy of the build: a rebuild of the tree during a long run
+    # cannot mix two versions of crest and libcrest in one table.
+    mkdir -p "$WORK/build/bin" "$WORK/build/lib"
+    cp -p "$CREST" "$WORK/build/bin/crest" &&
+        cp -p "$(dirname "$CREST")/../lib/libcrest.so" "$WORK/build/lib/libcrest.so" ||
+        bench_die "cannot copy the build from $(dirname "$CREST")/.."
+    CREST_TREE="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+    CREST="$WORK/build/bin/crest"
     # Control sockets of the benchmark's processes live in the work directory.
     export CREST_RUNTIME_DIR="$WORK/run"
 }
@@ -152,7 +160,7 @@ machine_info() {
     echo "machine:    $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
     echo "kernel:     $(uname -sr)"
     echo "filesystem: $(df -PT "$dir" | awk 'NR == 2 { print $2 " on " $1 " (mounted at " $7 ")" }') for $dir"
-    echo "crest:      $("$CREST" --version), tree $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) ($CREST)"
+    echo "crest:      $("$CREST" --version), tree $CREST_TREE, built $(date -u -r "$WORK/build/lib/libcrest.so" '+%Y-%m-%d %H:%M UTC' 2>/dev/null)"
     echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
 }
 

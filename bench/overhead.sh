@@ -32,8 +32,7 @@ bench_init "${1:-}"
 build_prog cpu_bound
 build_prog alloc_lock
 build_prog trivial
-LIB=$(cd "$ROOT/build/lib" && pwd)/libcrest.so
-[ -r "$LIB" ] || bench_die "no $LIB; run 'make -C $ROOT' first"
+LIB=$WORK/build/lib/libcrest.so
 
 echo "== overhead: plain vs crest run (no checkpoint), $ROUNDS rounds; start-up $STARTS launches"
 machine_info "$WORK"

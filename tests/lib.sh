@@ -227,12 +227,12 @@ make_expected() {
 # Starts `crest run "$@"` in the background in $WORK/run-cwd, stdout/stderr
 # into $WORK/$LABEL.out/.err (LABEL defaults to "original"); waits until
 # libcrest is loaded in it.  Sets RUN_PID and RUN_T0.  stdin: $RUN_STDIN
-# (default /dev/null).
+# (default /dev/null); descriptors 3-5 of the shell are not passed on.
 start_crest_run() {
     local label=${LABEL:-original} stdin=${RUN_STDIN:-/dev/null}
     require_crest
     cd "$WORK/run-cwd" || fail "cd $WORK/run-cwd"
-    "$CREST" run "$@" >"$WORK/$label.out" 2>"$WORK/$label.err" <"$stdin" &
+    "$CREST" run "$@" >"$WORK/$label.out" 2>"$WORK/$label.err" <"$stdin" 3>&- 4>&- 5>&- &
     RUN_PID=$!
     RUN_T0=$(now_us)
     track "$RUN_PID"
