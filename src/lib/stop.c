@@ -21,9 +21,11 @@
 #include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/maps_parse.h"
 #include "libcrest_internal.h"
 
 #define STOP_TIMEOUT_MS 10000
@@ -205,6 +207,47 @@ static int64_t now_ms(void)
 
 static pid_t signaled[CREST_MAX_THREADS]; /* owned by the manager */
 
+/* 1 when thread tid sleeps in the kernel in futex(&gate, ...): from then on
+ * it changes nothing in memory — neither its stack nor, through rseq, its
+ * TLS — until it is released. */
+static int parked(pid_t tid, const char *gate_hex)
+{
+    char path[64], text[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+    long n = crest_read_proc_file(path, text, sizeof text - 1);
+    if (n <= 0)
+        return 0;
+    text[n] = 0;
+    char want[48];
+    snprintf(want, sizeof want, "%d %s ", SYS_futex, gate_hex);
+    return strncmp(text, want, strlen(want)) == 0;
+}
+
+/* A thread counted as arrived still runs a few instructions before it sleeps
+ * on the gate; the image may be written only once every one sleeps. */
+static int wait_until_parked(char *err, size_t errlen)
+{
+    char gate_hex[24];
+    snprintf(gate_hex, sizeof gate_hex, "0x%lx", (unsigned long)&crest_rt.gate);
+    int n = atomic_load(&crest_rt.slots_used);
+    int64_t deadline = now_ms() + STOP_TIMEOUT_MS;
+    for (int i = 0; i < n; i++) {
+        pid_t tid = crest_rt.slots[i].rec.tid;
+        for (int spins = 0; !parked(tid, gate_hex); spins++) {
+            if (now_ms() > deadline) {
+                snprintf(err, errlen, "thread %d did not come to rest within %d s", (int)tid,
+                         STOP_TIMEOUT_MS / 1000);
+                return -1;
+            }
+            if (spins < 100)
+                sched_yield();
+            else
+                usleep(1000);
+        }
+    }
+    return 0;
+}
+
 int crest_stop_threads(char *err, size_t errlen)
 {
     pid_t tids[CREST_MAX_THREADS];
@@ -264,6 +307,8 @@ int crest_stop_threads(char *err, size_t errlen)
         snprintf(err, errlen, "the process has more than %d threads", CREST_MAX_THREADS);
         goto fail;
     }
+    if (wait_until_parked(err, errlen))
+        goto fail;
     return 0;
 fail:
     crest_release_threads();
