@@ -167,6 +167,8 @@ struct crest_rec_fd {
     int64_t mtime_ns;
     uint32_t mode;          /* st_mode */
     uint32_t path_len;      /* path follows (incl. NUL) */
+    uint32_t pipe_size;     /* F_GETPIPE_SZ of a pipe, 0 otherwise */
+    uint32_t pipe_data_len; /* bytes that were in the pipe; follow the path */
 };
 
 /* The kernel's struct sigaction (rt_sigaction), one per signal 1..64. */

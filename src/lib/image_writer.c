@@ -621,14 +621,75 @@ static int is_own_fd(int fd, const int *skip, int nskip)
     return 0;
 }
 
-static void write_fds(struct writer *w, const int *skip, int nskip)
+/* A pipe with both ends in this process survives a restart whole, with the
+ * bytes that were in it; one end alone leads to another process. */
+struct pipe_end {
+    int fd;
+    uint64_t ino;
+    int writable;
+};
+
+static int other_end_here(const struct pipe_end *ends, int n, uint64_t ino, int writable)
+{
+    for (int i = 0; i < n; i++)
+        if (ends[i].ino == ino && ends[i].writable != writable)
+            return ends[i].fd;
+    return -1;
+}
+
+static int first_reader(const struct pipe_end *ends, int n, uint64_t ino)
+{
+    for (int i = 0; i < n; i++)
+        if (ends[i].ino == ino && !ends[i].writable)
+            return ends[i].fd;
+    return -1;
+}
+
+/* Takes the bytes out of a pipe and puts them back: the only way to read a
+ * pipe without consuming it. Nothing else runs meanwhile. */
+static long pipe_contents(struct writer *w, int rfd, int wfd, unsigned char *buf, size_t cap)
+{
+    int avail = 0;
+    if (ioctl(rfd, FIONREAD, &avail) || avail <= 0)
+        return 0;
+    if ((size_t)avail > cap)
+        avail = (int)cap;
+    size_t got = 0;
+    while (got < (size_t)avail) {
+        ssize_t r = read(rfd, buf + got, (size_t)avail - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    for (size_t put = 0; put < got;) {
+        ssize_t r = write(wfd, buf + put, got - put);
+        if (r <= 0) {
+            fail(w, "putting back the contents of a pipe");
+            break;
+        }
+        put += (size_t)r;
+    }
+    return (long)got;
+}
+
+static int fd_from_name(const char *name)
+{
+    if (name[0] < '0' || name[0] > '9')
+        return -1;
+    int fd = 0;
+    for (const char *c = name; *c; c++)
+        fd = fd * 10 + (*c - '0');
+    return fd;
+}
+
+/* Lists this process's descriptors (those not skipped) into fds; returns n. */
+static int list_fds(const int *skip, int nskip, int *fds, int max)
 {
     int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) {
-        fail(w, "listing /proc/self/fd");
-        return;
-    }
-    char buf[4096], link[64], path[PATH_MAX];
+    if (dir < 0)
+        return -1;
+    char buf[4096];
+    int n = 0;
     for (;;) {
         long got = syscall(SYS_getdents64, dir, buf, sizeof buf);
         if (got <= 0)
@@ -642,42 +703,79 @@ static void write_fds(struct writer *w, const int *skip, int nskip)
                 char name[];
             } *d = (void *)(buf + off);
             off += d->reclen;
-            if (d->name[0] < '0' || d->name[0] > '9')
+            int fd = fd_from_name(d->name);
+            if (fd < 0 || fd == dir || is_own_fd(fd, skip, nskip))
                 continue;
-            int fd = 0;
-            for (const char *c = d->name; *c; c++)
-                fd = fd * 10 + (*c - '0');
-            if (fd == dir || is_own_fd(fd, skip, nskip))
-                continue;
-            struct stat st;
-            if (fstat(fd, &st))
-                continue;
-            snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-            ssize_t plen = readlink(link, path, sizeof path - 1);
-            plen = plen < 0 ? 0 : plen;
-            path[plen] = 0;
-            size_t at = rec_begin(w, CREST_REC_FD);
-            struct crest_rec_fd *f = rec_append(w, sizeof *f);
-            if (!f)
-                break;
-            f->fd = fd;
-            f->kind = fd_kind(fd, &st);
-            f->open_flags = (uint32_t)fcntl(fd, F_GETFL);
-            f->fd_flags = (uint32_t)fcntl(fd, F_GETFD);
-            off_t pos = f->kind == CREST_FD_FILE || f->kind == CREST_FD_DIR
-                            ? lseek(fd, 0, SEEK_CUR) : 0;
-            f->offset = pos < 0 ? 0 : (uint64_t)pos;
-            f->dev = st.st_dev;
-            f->ino = st.st_ino;
-            f->size = (uint64_t)st.st_size;
-            f->mtime_ns = stat_mtime_ns(&st);
-            f->mode = st.st_mode;
-            f->path_len = (uint32_t)plen + 1;
-            rec_string(w, path, (size_t)plen + 1);
-            rec_end(w, at);
+            if (n < max)
+                fds[n++] = fd;
         }
     }
     close(dir);
+    return n;
+}
+
+#define MAX_FDS 65536
+#define MAX_PIPE_ENDS 1024
+
+static void write_fds(struct writer *w, const int *skip, int nskip)
+{
+    static int fds[MAX_FDS];              /* owned by the writer */
+    static struct pipe_end ends[MAX_PIPE_ENDS];
+    static unsigned char pipe_buf[1 << 20];
+    char link[64], path[PATH_MAX];
+    int n = list_fds(skip, nskip, fds, MAX_FDS), nends = 0;
+    if (n < 0) {
+        fail(w, "listing /proc/self/fd");
+        return;
+    }
+    for (int i = 0; i < n && nends < MAX_PIPE_ENDS; i++) {
+        struct stat st;
+        if (fstat(fds[i], &st) == 0 && S_ISFIFO(st.st_mode))
+            ends[nends++] = (struct pipe_end){fds[i], st.st_ino,
+                                              (fcntl(fds[i], F_GETFL) & O_ACCMODE) != O_RDONLY};
+    }
+    for (int i = 0; i < n && !w->error; i++) {
+        int fd = fds[i];
+        struct stat st;
+        if (fstat(fd, &st))
+            continue;
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t plen = readlink(link, path, sizeof path - 1);
+        plen = plen < 0 ? 0 : plen;
+        path[plen] = 0;
+        size_t at = rec_begin(w, CREST_REC_FD);
+        struct crest_rec_fd *f = rec_append(w, sizeof *f);
+        if (!f)
+            break;
+        size_t f_at = (size_t)((unsigned char *)f - w->records.base);
+        f->fd = fd;
+        f->kind = fd_kind(fd, &st);
+        f->open_flags = (uint32_t)fcntl(fd, F_GETFL);
+        f->fd_flags = (uint32_t)fcntl(fd, F_GETFD);
+        off_t pos = f->kind == CREST_FD_FILE || f->kind == CREST_FD_DIR ? lseek(fd, 0, SEEK_CUR) : 0;
+        f->offset = pos < 0 ? 0 : (uint64_t)pos;
+        f->dev = st.st_dev;
+        f->ino = st.st_ino;
+        f->size = (uint64_t)st.st_size;
+        f->mtime_ns = stat_mtime_ns(&st);
+        f->mode = st.st_mode;
+        f->path_len = (uint32_t)plen + 1;
+        long data = 0;
+        if (f->kind == CREST_FD_PIPE) {
+            int size = fcntl(fd, F_GETPIPE_SZ);
+            f->pipe_size = size > 0 ? (uint32_t)size : 0;
+            int wfd = other_end_here(ends, nends, st.st_ino, 0);
+            /* the contents go with the pipe's first read end */
+            if (wfd >= 0 && first_reader(ends, nends, st.st_ino) == fd)
+                data = pipe_contents(w, fd, wfd, pipe_buf, sizeof pipe_buf);
+            f = (struct crest_rec_fd *)(w->records.base + f_at);
+            f->pipe_data_len = (uint32_t)data;
+        }
+        rec_string(w, path, (size_t)plen + 1);
+        if (data > 0)
+            rec_string(w, (const char *)pipe_buf, (size_t)data);
+        rec_end(w, at);
+    }
 }
 
 static uint64_t status_hex(const char *status, const char *key)

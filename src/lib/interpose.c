@@ -127,21 +127,41 @@ void crest_note_new_tid(int32_t old_tid)
     old_tids[nold_tids++] = old_tid;
 }
 
-/* Error-checking and recursive mutexes remember their owner's tid; one this
- * thread locked before a restart still names its old tid. */
+/* A mutex remembers its owner's tid: error-checking and recursive ones in
+ * __owner, robust and priority-inheriting ones also in the lock word the
+ * kernel reads. One this thread locked before a restart still names its old
+ * tid: hand it to the new one before glibc looks. */
+#define LOCK_TID_MASK 0x3fffffff
+#define KIND_ROBUST 16
+#define KIND_PRIO_INHERIT 32
+
 static void adopt_mutex(pthread_mutex_t *m)
 {
     if (!nold_tids || !m)
         return;
-    int kind = m->__data.__kind & 0x7f;
-    if (kind != PTHREAD_MUTEX_RECURSIVE_NP && kind != PTHREAD_MUTEX_ERRORCHECK_NP)
-        return;
     int owner = __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED);
-    for (int i = 0; i < nold_tids; i++)
-        if (owner == old_tids[i]) {
-            __atomic_store_n(&m->__data.__owner, (int)syscall(SYS_gettid), __ATOMIC_RELAXED);
+    int kind = __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED);
+    int in_word = kind & (KIND_ROBUST | KIND_PRIO_INHERIT);
+    int lock = __atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED);
+    for (int i = 0; i < nold_tids; i++) {
+        int old = old_tids[i];
+        if (owner != old && !(in_word && (lock & LOCK_TID_MASK) == old))
+            continue;
+        /* a thread of this process may have been given the old number since */
+        if (syscall(SYS_tgkill, getpid(), old, 0) == 0)
             return;
-        }
+        int now = (int)syscall(SYS_gettid);
+        if (in_word)
+            while ((lock & LOCK_TID_MASK) == old &&
+                   !__atomic_compare_exchange_n(&m->__data.__lock, &lock,
+                                                (lock & ~LOCK_TID_MASK) | now, 0,
+                                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+                ;
+        if (owner == old)
+            __atomic_compare_exchange_n(&m->__data.__owner, &owner, now, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED);
+        return;
+    }
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m)

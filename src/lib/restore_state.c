@@ -100,6 +100,92 @@ static void restore_fd(const struct crest_rec_fd *f, const char *path, int image
     }
 }
 
+/* Pipes with both ends in the process: made anew, with their contents. */
+struct pipe_made {
+    uint64_t ino;
+    int end[2];
+};
+
+static int is_internal_pipe(const struct crest_image *img, uint64_t ino)
+{
+    int r = 0, w = 0;
+    for (size_t i = 0; i < img->nfds; i++) {
+        const struct crest_rec_fd *f = img->fds[i].rec;
+        if (f->kind == CREST_FD_PIPE && f->ino == ino) {
+            if ((f->open_flags & O_ACCMODE) == O_RDONLY)
+                r = 1;
+            else
+                w = 1;
+        }
+    }
+    return r && w;
+}
+
+static struct pipe_made *make_pipe(const struct crest_image *img, uint64_t ino, int above,
+                                   struct pipe_made *made, size_t *nmade)
+{
+    for (size_t i = 0; i < *nmade; i++)
+        if (made[i].ino == ino)
+            return &made[i];
+    int p[2];
+    if (pipe2(p, O_CLOEXEC))
+        return NULL;
+    struct pipe_made *m = &made[(*nmade)++];
+    m->ino = ino;
+    /* above every descriptor still to be placed, so no placement lands on them */
+    for (int e = 0; e < 2; e++) {
+        m->end[e] = fcntl(p[e], F_DUPFD_CLOEXEC, above);
+        close(p[e]);
+    }
+    for (size_t i = 0; i < img->nfds; i++) {
+        const struct crest_rec_fd *f = img->fds[i].rec;
+        if (f->kind != CREST_FD_PIPE || f->ino != ino)
+            continue;
+        if (f->pipe_size)
+            fcntl(m->end[1], F_SETPIPE_SZ, (int)f->pipe_size);
+        if (f->pipe_data_len &&
+            write(m->end[1], img->fds[i].pipe_data, f->pipe_data_len) != (ssize_t)f->pipe_data_len)
+            warn("fd %d: the %u bytes that were in its pipe could not all be put back", f->fd,
+                 f->pipe_data_len);
+    }
+    return m;
+}
+
+static void place(int from, const struct crest_rec_fd *f)
+{
+    if (dup3(from, f->fd, (f->fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+        warn("cannot place fd %d: %s", f->fd, strerror(errno));
+    else
+        fcntl(f->fd, F_SETFL, (int)f->open_flags & (O_NONBLOCK | O_APPEND | O_ASYNC));
+}
+
+static void restore_fds(const struct crest_image *img, int image_fd)
+{
+    int above = image_fd;
+    for (size_t i = 0; i < img->nfds; i++)
+        if (img->fds[i].rec->fd > above)
+            above = img->fds[i].rec->fd;
+    above++;
+    struct pipe_made made[256];
+    size_t nmade = 0;
+    for (size_t i = 0; i < img->nfds; i++) {
+        const struct crest_rec_fd *f = img->fds[i].rec;
+        if (f->fd <= 2 || f->fd == image_fd)
+            continue; /* stdin/stdout/stderr are those of `crest restart` */
+        if (f->kind == CREST_FD_PIPE && nmade < 256 && is_internal_pipe(img, f->ino)) {
+            struct pipe_made *m = make_pipe(img, f->ino, above, made, &nmade);
+            if (m)
+                place(m->end[(f->open_flags & O_ACCMODE) != O_RDONLY], f);
+            continue;
+        }
+        restore_fd(f, img->fds[i].path, image_fd);
+    }
+    for (size_t i = 0; i < nmade; i++) {
+        close(made[i].end[0]);
+        close(made[i].end[1]);
+    }
+}
+
 void crest_restore_process_state(void)
 {
     struct crest_restart_info *ri = &crest_rt.restart_info;
@@ -111,8 +197,7 @@ void crest_restore_process_state(void)
         return;
     }
     const struct crest_rec_process *proc = img.process;
-    for (size_t i = 0; i < img.nfds; i++)
-        restore_fd(img.fds[i].rec, img.fds[i].path, ri->image_fd);
+    restore_fds(&img, ri->image_fd);
     if (img.cwd && chdir(img.cwd))
         warn("cannot enter the working directory %s: %s; it stays %s", img.cwd, strerror(errno),
              "where `crest restart` ran");

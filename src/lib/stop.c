@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,9 +40,36 @@ static uint64_t fs_base(void)
     return base;
 }
 
+/* The robust mutexes a thread holds carry its tid in their lock word; the
+ * kernel marks them owner-dead at the thread's exit only if the word names
+ * the exiting thread, so they must name the new tid. */
+static void renumber_robust_mutex(struct robust_list *item, long futex_offset, pid_t old,
+                                  pid_t now)
+{
+    _Atomic uint32_t *word = (_Atomic uint32_t *)((char *)item + futex_offset);
+    uint32_t v = atomic_load(word);
+    while ((v & FUTEX_TID_MASK) == (uint32_t)old &&
+           !atomic_compare_exchange_weak(word, &v, (v & ~FUTEX_TID_MASK) | (uint32_t)now))
+        ;
+}
+
+static void renumber_robust_mutexes(const struct crest_rec_thread *t, pid_t now)
+{
+    struct robust_list_head *head = (struct robust_list_head *)t->robust_head;
+    if (!head || t->robust_len != sizeof *head)
+        return;
+    if (head->list_op_pending)
+        renumber_robust_mutex(head->list_op_pending, head->futex_offset, t->tid, now);
+    int n = 0; /* a corrupt list must not loop forever */
+    for (struct robust_list *e = head->list.next; e && e != &head->list && n < 4096;
+         e = e->next, n++)
+        renumber_robust_mutex(e, head->futex_offset, t->tid, now);
+}
+
 /* Re-registers what the kernel keeps per thread and a new thread lacks. */
 static void reattach_kernel_thread_state(const struct crest_rec_thread *t)
 {
+    renumber_robust_mutexes(t, raw_gettid());
     if (t->robust_head)
         syscall(SYS_set_robust_list, (void *)t->robust_head, (size_t)t->robust_len);
     if (__rseq_size > 0) {
