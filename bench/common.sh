@@ -162,7 +162,11 @@ machine_info() {
     echo "filesystem: $(df -PT "$dir" | awk 'NR == 2 { print $2 " on " $1 " (mounted at " $7 ")" }') for $dir"
     echo "crest:      $("$CREST" --version), tree $CREST_TREE, built $(date -u -r "$WORK/build/lib/libcrest.so" '+%Y-%m-%d %H:%M UTC' 2>/dev/null)"
     echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the start"
 }
+
+# load_now: the load average, for the end of a run.
+load_now() { echo "load:       $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end"; }
 
 # drop_dirty: writes back dirty pages of earlier runs (untimed), so that no
 # run pays for the one before it.

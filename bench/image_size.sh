@@ -67,3 +67,4 @@ row "4 GiB reserved, 64 MiB data" data 64
 row "same + 1 GiB of zero pages" zero 1088
 echo
 echo "all sizes (MiB): data: ${SIZE[data]}; zero: ${SIZE[zero]}"
+load_now

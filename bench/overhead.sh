@@ -131,3 +131,4 @@ echo
 echo "all times (ms):"
 for v in cpu_plain cpu_crest lock_plain lock_crest lock1_plain lock1_crest; do printf '  %-11s %s\n' "$v" "${T[$v]}"; done
 for v in plain crest env preload; do printf '  start %-7s min %s max %s\n' "$v" "$(minimum ${S[$v]})" "$(maximum ${S[$v]})"; done
+load_now

@@ -98,3 +98,4 @@ printf '| (info: crest info vs cat)   | %10.1f | %9.1f | %6.3f | %6.3f..%6.3f | 
 echo
 echo "all times (ms):"
 for v in restart cat info; do printf '  %-8s %s\n' "$v" "${T[$v]}"; done
+load_now
