@@ -108,6 +108,7 @@ struct crest_rec_thread {
     uint64_t robust_head;   /* set_robust_list() registration */
     uint64_t robust_len;
     uint64_t sigmask;       /* mask the thread had when stopped */
+    uint64_t pending;       /* signals pending for this thread alone */
     uint64_t sigaltstack_sp, sigaltstack_size;
     uint32_t sigaltstack_flags;
     uint32_t reserved;

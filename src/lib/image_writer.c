@@ -778,7 +778,7 @@ static void write_fds(struct writer *w, const int *skip, int nskip)
     }
 }
 
-static uint64_t status_hex(const char *status, const char *key)
+uint64_t crest_status_hex(const char *status, const char *key)
 {
     const char *p = strstr(status, key);
     if (!p)
@@ -818,7 +818,7 @@ static void write_signals(struct writer *w)
         }
     }
     read_small("/proc/self/status", status, sizeof status);
-    s->pending = status_hex(status, "ShdPnd:");
+    s->pending = crest_status_hex(status, "\nShdPnd:");
     rec_end(w, at);
 }
 

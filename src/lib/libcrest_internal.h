@@ -99,6 +99,8 @@ struct crest_write_result {
     const char *failed; /* what failed; the message is made once threads run */
 };
 void crest_write_image(const char *path, int sync, struct crest_write_result *res);
+/* The hex number after key in a /proc status text (0 if absent). */
+uint64_t crest_status_hex(const char *status, const char *key);
 
 /* api.c */
 void crest_run_callbacks(enum crest_event ev);

@@ -168,6 +168,9 @@ static void stop_handler(int sig, siginfo_t *si, void *ucv)
         slot->old_tid = slot->rec.tid;
         crest_note_new_tid(slot->old_tid);
         reattach_kernel_thread_state(&slot->rec);
+        for (int sig = 1; sig <= 64; sig++) /* pending again, until the mask lets them in */
+            if (slot->rec.pending & (1ull << (sig - 1)))
+                syscall(SYS_tgkill, getpid(), raw_gettid(), sig);
         atomic_fetch_add(&crest_rt.resumed, 1);
         crest_futex_wake(&crest_rt.resumed);
         while (atomic_load(&crest_rt.gate) == 0)
@@ -259,8 +262,15 @@ static int wait_until_parked(char *err, size_t errlen)
     snprintf(gate_hex, sizeof gate_hex, "0x%lx", (unsigned long)&crest_rt.gate);
     int n = atomic_load(&crest_rt.slots_used);
     int64_t deadline = now_ms() + STOP_TIMEOUT_MS;
+    char path[64], status[4096];
     for (int i = 0; i < n; i++) {
         pid_t tid = crest_rt.slots[i].rec.tid;
+        /* signals only this thread has pending (blocked by its mask) */
+        snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
+        long len = crest_read_proc_file(path, status, sizeof status - 1);
+        status[len > 0 ? len : 0] = 0;
+        crest_rt.slots[i].rec.pending =
+            crest_status_hex(status, "\nSigPnd:") & ~(1ull << (crest_rt.signal - 1));
         for (int spins = 0; !parked(tid, gate_hex); spins++) {
             if (now_ms() > deadline) {
                 snprintf(err, errlen, "thread %d did not come to rest within %d s", (int)tid,
