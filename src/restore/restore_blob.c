@@ -146,9 +146,27 @@ static BLOB __attribute__((noinline)) void map_one(struct restore_plan *p, const
         sys(SYS_mprotect, m->start, len, m->prot);
 }
 
-/* Starts a thread in its saved context: returns in the parent; the child
- * loads the saved registers and continues where crest_context_save left off,
- * with eax = 1. */
+/* Enters a saved context: r12 points at a struct crest_thread_context.
+ * Loads the callee-saved registers, the stack pointer, the SSE and x87
+ * control words, and continues where crest_context_save left off, with
+ * eax = 1 so that the call "returns" a second time. */
+__asm__(".pushsection crest_blob,\"ax\",@progbits\n"
+        "blob_enter_context:\n\t"
+        "movq 0(%r12), %rsp\n\t"
+        "movq 16(%r12), %rbx\n\t"
+        "movq 24(%r12), %rbp\n\t"
+        "movq 40(%r12), %r13\n\t"
+        "movq 48(%r12), %r14\n\t"
+        "movq 56(%r12), %r15\n\t"
+        "ldmxcsr 64(%r12)\n\t"
+        "fldcw 68(%r12)\n\t"
+        "movq 8(%r12), %r11\n\t"
+        "movq 32(%r12), %r12\n\t"
+        "movl $1, %eax\n\t"
+        "jmp *%r11\n\t"
+        ".popsection");
+
+/* Starts a thread in its saved context; returns the new tid in the parent. */
 static BLOB __attribute__((noinline)) long start_thread(const struct plan_thread *t,
                                                         unsigned long flags)
 {
@@ -161,20 +179,7 @@ static BLOB __attribute__((noinline)) long start_thread(const struct plan_thread
     register const struct crest_thread_context *r12 __asm__("r12") = &t->ctx;
     __asm__ volatile("syscall\n\t"
                      "testq %%rax, %%rax\n\t"
-                     "jnz 1f\n\t"
-                     "movq 0(%%r12), %%rsp\n\t"
-                     "movq 16(%%r12), %%rbx\n\t"
-                     "movq 24(%%r12), %%rbp\n\t"
-                     "movq 40(%%r12), %%r13\n\t"
-                     "movq 48(%%r12), %%r14\n\t"
-                     "movq 56(%%r12), %%r15\n\t"
-                     "ldmxcsr 64(%%r12)\n\t"
-                     "fldcw 68(%%r12)\n\t"
-                     "movq 8(%%r12), %%r11\n\t"
-                     "movq 32(%%r12), %%r12\n\t"
-                     "movl $1, %%eax\n\t"
-                     "jmp *%%r11\n\t"
-                     "1:\n\t"
+                     "jz blob_enter_context\n\t"
                      : "+r"(rax)
                      : "r"(rdi), "r"(rsi), "r"(rdx), "r"(r10), "r"(r8), "r"(r12)
                      : "rcx", "r11", "memory");
@@ -184,18 +189,7 @@ static BLOB __attribute__((noinline)) long start_thread(const struct plan_thread
 static BLOB __attribute__((noreturn, noinline)) void resume_here(const struct crest_thread_context *c)
 {
     __asm__ volatile("movq %0, %%r12\n\t"
-                     "movq 0(%%r12), %%rsp\n\t"
-                     "movq 16(%%r12), %%rbx\n\t"
-                     "movq 24(%%r12), %%rbp\n\t"
-                     "movq 40(%%r12), %%r13\n\t"
-                     "movq 48(%%r12), %%r14\n\t"
-                     "movq 56(%%r12), %%r15\n\t"
-                     "ldmxcsr 64(%%r12)\n\t"
-                     "fldcw 68(%%r12)\n\t"
-                     "movq 8(%%r12), %%r11\n\t"
-                     "movq 32(%%r12), %%r12\n\t"
-                     "movl $1, %%eax\n\t"
-                     "jmp *%%r11\n\t"
+                     "jmp blob_enter_context\n\t"
                      :
                      : "r"(c)
                      : "memory");
