@@ -21,7 +21,7 @@ TOOL_SRC := src/tools/crest.c src/tools/cmd_run.c src/tools/cmd_checkpoint.c \
 BLOB_SRC := src/restore/restore_blob.c
 BLOB_FLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -fPIC -ffreestanding -fno-builtin -fno-stack-protector \
               -fno-jump-tables -fno-tree-loop-distribute-patterns -fcf-protection=none \
-              -fno-asynchronous-unwind-tables -mgeneral-regs-only -msse4.2 -Iinclude $(WARN)
+              -fno-asynchronous-unwind-tables -mgeneral-regs-only -Iinclude $(WARN)
 
 obj = $(patsubst src/%,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
@@ -34,18 +34,18 @@ CREST := $(BUILD)/bin/crest
 
 all: $(LIBCREST) $(CREST) $(BUILD)/include/crest.h
 
-$(BUILD)/obj/%.c.o: src/%.c $(wildcard src/*/*.h include/*.h)
+$(BUILD)/obj/%.c.o: src/%.c $(wildcard src/*/*.h include/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.S.o: src/%.S
+$(BUILD)/obj/%.S.o: src/%.S Makefile
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
-$(BLOB_OBJ): $(BLOB_SRC) $(wildcard src/*/*.h)
+$(BLOB_OBJ): $(BLOB_SRC) $(wildcard src/*/*.h) Makefile scripts/check-blob.sh
 	@mkdir -p $(dir $@)
 	$(CC) $(BLOB_FLAGS) -c $< -o $@
-	@sh scripts/check-blob.sh $@
+	@sh scripts/check-blob.sh $@ || { rm -f $@; exit 1; }
 
 $(LIBCREST): $(LIB_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -128,6 +128,7 @@ enum crest_mapping_kind {
 #define CREST_MAPF_HEAP 1u
 #define CREST_MAPF_STACK 2u     /* the main thread's [stack]: grows down */
 #define CREST_MAPF_READ_ADDED 4u/* not readable: pages saved with temporary PROT_READ */
+#define CREST_MAPF_FROM_IMAGE 8u/* was mapped from the image of an earlier restart */
 
 /* A run of saved pages: npages pages at addr, stored contiguously. */
 struct crest_page_run {

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/rseq.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -302,7 +303,7 @@ static void add_page_to_runs(struct writer *w, struct run_builder *rb, uint64_t 
 
 /* Saves the pages of [start, end) that the mapping's kind needs. */
 static void save_range_pages(struct writer *w, struct run_builder *rb, uint64_t start,
-                             uint64_t end, uint32_t kind)
+                             uint64_t end, uint32_t kind, int from_image)
 {
     for (uint64_t addr = start; addr < end && !w->error;) {
         uint64_t n = (end - addr) / PAGE;
@@ -319,7 +320,9 @@ static void save_range_pages(struct writer *w, struct run_builder *rb, uint64_t 
             uint64_t pm = w->pagemap[i];
             const unsigned char *page = (const unsigned char *)(addr + i * PAGE);
             int save;
-            if (kind == CREST_MAP_FILE_PRIVATE)
+            if (from_image) /* every page holds data, present yet or not */
+                save = !page_is_zero(page);
+            else if (kind == CREST_MAP_FILE_PRIVATE)
                 /* unchanged file pages come back from the file itself */
                 save = ((pm & PM_PRESENT) && !(pm & PM_FILE)) || (pm & PM_SWAPPED);
             else
@@ -355,6 +358,12 @@ static uint32_t classify(const struct crest_maps_entry *e, uint32_t *flags)
         *flags |= CREST_MAPF_HEAP;
     if (!strcmp(p, "[stack]"))
         *flags |= CREST_MAPF_STACK;
+    if (crest_rt.image_ino && e->inode == crest_rt.image_ino &&
+        makedev(e->dev_major, e->dev_minor) == crest_rt.image_dev && !e->shared) {
+        /* memory a restart mapped from its image: it is the program's own */
+        *flags |= CREST_MAPF_FROM_IMAGE;
+        return CREST_MAP_ANON;
+    }
     if (p[0] != '/')
         return e->shared ? CREST_MAP_SHARED_ANON : CREST_MAP_ANON;
     /* a file that is gone (or never had a name): keep its pages */
@@ -416,7 +425,7 @@ static void write_mapping(struct writer *w, const struct crest_maps_entry *e, ui
             saves = 0;
     }
     if (saves)
-        save_range_pages(w, &rb, start, end, kind);
+        save_range_pages(w, &rb, start, end, kind, (flags & CREST_MAPF_FROM_IMAGE) != 0);
     flush_blocks(w);
     if (flags & CREST_MAPF_READ_ADDED) {
         write_all_iov(w); /* the pages must be read before they close again */

@@ -76,6 +76,8 @@ struct crest_runtime {
     int nexcludes;
 
     unsigned restart_count;
+    /* the image this process was restarted from, whose pages it may still map */
+    uint64_t image_dev, image_ino;
     struct crest_restart_info restart_info;
 };
 

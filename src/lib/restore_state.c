@@ -197,6 +197,11 @@ void crest_restore_process_state(void)
         return;
     }
     const struct crest_rec_process *proc = img.process;
+    struct stat st;
+    if (fstat(ri->image_fd, &st) == 0) {
+        crest_rt.image_dev = st.st_dev;
+        crest_rt.image_ino = st.st_ino;
+    }
     restore_fds(&img, ri->image_fd);
     if (img.cwd && chdir(img.cwd))
         warn("cannot enter the working directory %s: %s; it stays %s", img.cwd, strerror(errno),

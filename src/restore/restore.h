@@ -3,7 +3,9 @@
 #define CREST_RESTORE_H
 
 /* Becomes the process of the image; returns -1 (after one line on stderr)
- * only when the image is refused before anything was torn down. */
-int crest_restore(const char *image_path);
+ * only when the image is refused before anything was torn down. Long runs
+ * of anonymous memory are mapped from the image (copied on first write)
+ * unless copy_all is set. */
+int crest_restore(const char *image_path, int copy_all);
 
 #endif

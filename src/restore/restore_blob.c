@@ -88,33 +88,84 @@ struct crc_state {
     uint32_t crc, pages, block;
 };
 
-static BLOB __attribute__((noinline)) void fill(struct restore_plan *p, const struct plan_map *m,
-                                                struct crc_state *cs, unsigned char *dst,
-                                                uint64_t len, uint64_t off)
+static BLOB __attribute__((noinline)) void check_block(struct restore_plan *p,
+                                                       const struct plan_map *m,
+                                                       struct crc_state *cs, uint32_t crc,
+                                                       uint64_t off)
 {
     const uint32_t *crcs = (const uint32_t *)((char *)p + m->crcs_off);
+    if (cs->block >= m->nblocks || crcs[cs->block] != crc)
+        die(p, BLOB_MSG_CORRUPT, off, 0);
+    cs->block++;
+}
+
+/* Checks [dst, dst + len), which holds image bytes from offset off on,
+ * block by block: three whole blocks at once where they lie in a row. */
+static BLOB __attribute__((noinline)) void verify(struct restore_plan *p, const struct plan_map *m,
+                                                  struct crc_state *cs, const unsigned char *dst,
+                                                  uint64_t len, uint64_t off)
+{
+    uint64_t b = 0;
+    while (b < len) {
+        if (cs->pages == 0 && len - b >= 3 * CREST_BLOCK_SIZE) {
+            uint32_t c[3];
+            crest_crc32c_x3(dst + b, dst + b + CREST_BLOCK_SIZE, dst + b + 2 * CREST_BLOCK_SIZE,
+                            CREST_BLOCK_SIZE, c);
+            for (int i = 0; i < 3; i++)
+                check_block(p, m, cs, c[i], off + b + (uint64_t)i * CREST_BLOCK_SIZE);
+            b += 3 * CREST_BLOCK_SIZE;
+            continue;
+        }
+        cs->crc = crest_crc32c_update(cs->crc, dst + b, CREST_PAGE_SIZE);
+        b += CREST_PAGE_SIZE;
+        if (++cs->pages == CREST_BLOCK_PAGES) {
+            check_block(p, m, cs, cs->crc, off + b - CREST_BLOCK_SIZE);
+            cs->crc = 0;
+            cs->pages = 0;
+        }
+    }
+}
+
+static BLOB __attribute__((noinline)) void read_into(struct restore_plan *p,
+                                                     const struct plan_map *m,
+                                                     unsigned char *dst, uint64_t len,
+                                                     uint64_t off)
+{
+    /* fresh anonymous memory: fault it in with one call, not page by page */
+    if (m->fd < 0)
+        sys(SYS_madvise, dst, len, MADV_POPULATE_WRITE);
+    uint64_t got = 0;
+    while (got < len) {
+        long n = sys6(SYS_pread64, p->image_fd, (long)(dst + got), (long)(len - got),
+                      (long)(off + got), 0, 0);
+        if (n == -4 /* EINTR */)
+            continue;
+        if (n <= 0)
+            die(p, BLOB_MSG_TRUNCATED, off + got, n);
+        got += (uint64_t)n;
+    }
+}
+
+/* Brings one run of saved pages back: copied into the mapping, or mapped
+ * privately from the image itself (the page cache then serves the pages
+ * until the program changes them). Checked either way. */
+static BLOB __attribute__((noinline)) void fill(struct restore_plan *p, const struct plan_map *m,
+                                                struct crc_state *cs, unsigned char *dst,
+                                                uint64_t len, uint64_t off, int prot, int mapped)
+{
+    if (mapped) {
+        long r = sys6(SYS_mmap, (long)dst, (long)len, prot, MAP_PRIVATE | MAP_FIXED,
+                      p->image_fd, (long)off);
+        if (r != (long)dst)
+            die(p, BLOB_MSG_MAP, (uint64_t)dst, r < 0 ? r : 0);
+    }
     while (len) {
         uint64_t chunk = len < (4u << 20) ? len : (4u << 20);
-        uint64_t got = 0;
-        while (got < chunk) {
-            long n = sys6(SYS_pread64, p->image_fd, (long)(dst + got), (long)(chunk - got),
-                          (long)(off + got), 0, 0);
-            if (n == -4 /* EINTR */)
-                continue;
-            if (n <= 0)
-                die(p, BLOB_MSG_TRUNCATED, off + got, n);
-            got += (uint64_t)n;
-        }
-        for (uint64_t b = 0; b < chunk; b += CREST_PAGE_SIZE) {
-            cs->crc = crest_crc32c_update(cs->crc, dst + b, CREST_PAGE_SIZE);
-            if (++cs->pages == CREST_BLOCK_PAGES) {
-                if (cs->block >= m->nblocks || crcs[cs->block] != cs->crc)
-                    die(p, BLOB_MSG_CORRUPT, off + b, 0);
-                cs->block++;
-                cs->crc = 0;
-                cs->pages = 0;
-            }
-        }
+        if (mapped)
+            sys(SYS_madvise, dst, chunk, MADV_POPULATE_READ);
+        else
+            read_into(p, m, dst, chunk, off);
+        verify(p, m, cs, dst, chunk, off);
         dst += chunk;
         off += chunk;
         len -= chunk;
@@ -132,16 +183,16 @@ static BLOB __attribute__((noinline)) void map_one(struct restore_plan *p, const
     const struct crest_page_run *runs = (const struct crest_page_run *)((char *)p + m->runs_off);
     struct crc_state cs = {0, 0, 0};
     uint64_t off = m->data_offset;
+    /* not the main stack: its lowest mapping must stay anonymous to grow */
+    int mappable = p->map_min_pages && m->kind == CREST_MAP_ANON && !(m->mmap_flags & MAP_GROWSDOWN);
     for (uint32_t i = 0; i < m->nruns; i++) {
         uint64_t bytes = runs[i].npages * CREST_PAGE_SIZE;
-        fill(p, m, &cs, (unsigned char *)runs[i].addr, bytes, off);
+        fill(p, m, &cs, (unsigned char *)runs[i].addr, bytes, off, fill_prot,
+             mappable && runs[i].npages >= p->map_min_pages);
         off += bytes;
     }
-    if (cs.pages) {
-        const uint32_t *crcs = (const uint32_t *)((char *)p + m->crcs_off);
-        if (cs.block >= m->nblocks || crcs[cs.block] != cs.crc)
-            die(p, BLOB_MSG_CORRUPT, off, 0);
-    }
+    if (cs.pages)
+        check_block(p, m, &cs, cs.crc, off - (uint64_t)cs.pages * CREST_PAGE_SIZE);
     if ((uint32_t)fill_prot != m->prot)
         sys(SYS_mprotect, m->start, len, m->prot);
 }

@@ -27,6 +27,8 @@ extern const unsigned char __start_crest_blob[], __stop_crest_blob[];
 
 #define PAGE 4096ull
 #define PLAN_STACK (256ull << 10)
+#define MAP_MIN_PAGES 16       /* shorter runs are cheaper to copy than to map */
+#define MAX_MAPPED_RUNS 16384  /* well below vm.max_map_count's default 65530 */
 
 static uint64_t round_up(uint64_t v) { return (v + PAGE - 1) & ~(PAGE - 1); }
 
@@ -93,8 +95,8 @@ static int original_still_runs(const struct crest_image *img)
     if (b < 36 || memcmp(boot, img->process->boot_id, 36))
         return 0;
     const char *p = strrchr(stat, ')');
-    if (!p)
-        return 0;
+    if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+        return 0; /* an exited process holds nothing any more */
     p += 2;
     for (int f = 3; f < 22 && *p; p++)
         if (*p == ' ')
@@ -192,7 +194,7 @@ static int find_special(const struct crest_image *img, uint32_t kind)
     return -1;
 }
 
-int crest_restore(const char *image_path)
+int crest_restore(const char *image_path, int copy_all)
 {
     static struct own_maps own;
     struct crest_image img;
@@ -336,6 +338,18 @@ int crest_restore(const char *image_path)
         runs_used += m->nblocks * 4u;
         runs_used = (runs_used + 7) & ~7ull;
     }
+
+    /* Long runs of anonymous pages are mapped from the image rather than
+     * copied, unless asked otherwise or unless they would be too many
+     * mappings for the kernel's limit. */
+    uint64_t mappable_runs = 0;
+    for (uint32_t i = 0; i < p->nmaps; i++)
+        if (pm[i].kind == CREST_MAP_ANON) {
+            const struct crest_page_run *r = (const void *)((unsigned char *)p + pm[i].runs_off);
+            for (uint32_t k = 0; k < pm[i].nruns; k++)
+                mappable_runs += r[k].npages >= MAP_MIN_PAGES;
+        }
+    p->map_min_pages = copy_all || mappable_runs > MAX_MAPPED_RUNS ? 0 : MAP_MIN_PAGES;
 
     /* the vDSO and its data pages */
     uint64_t temp = base + L.temp;

@@ -48,6 +48,7 @@ enum blob_message {
 struct restore_plan {
     uint64_t base, size;      /* the region holding blob, plan and stack */
     int32_t image_fd;
+    uint32_t map_min_pages;   /* runs this long are mapped from the image; 0: all copied */
     uint32_t nold;            /* the restarter's own mappings to unmap */
     uint64_t old_off;
     uint32_t nmaps;
