@@ -52,6 +52,9 @@ static uint64_t now_ns(void)
 
 /* ---- the checkpoint itself ---- */
 
+/* Takes the image asked for and fills in rep. With a reply_fd, the reply is
+ * sent from here as soon as the image is safe: before the process ends
+ * (--term) or stops (--stop), so that no thread runs in between. */
 static void checkpoint(const struct crest_control_request *req, struct crest_control_reply *rep,
                        int reply_fd)
 {
@@ -101,6 +104,13 @@ static void checkpoint(const struct crest_control_request *req, struct crest_con
         syscall(SYS_kill, crest_rt.pid, SIGKILL);
         for (;;)
             pause();
+    }
+    if (req->mode == CREST_MODE_STOP) {
+        /* The process stops as it was imaged: the threads are still held
+         * here, and are released only once it is continued. */
+        if (reply_fd >= 0)
+            send(reply_fd, rep, sizeof *rep, MSG_NOSIGNAL);
+        kill(crest_rt.pid, SIGSTOP);
     }
     crest_release_threads();
     crest_sections_open();
@@ -191,9 +201,8 @@ static void serve_client(int fd)
         checkpoint(&req, &rep, fd);
         crest_rt.client_fd = -1;
     }
-    send(fd, &rep, sizeof rep, MSG_NOSIGNAL);
-    if (!rep.error && req.mode == CREST_MODE_STOP)
-        kill(crest_rt.pid, SIGSTOP);
+    if (rep.error || req.mode == CREST_MODE_CONTINUE)
+        send(fd, &rep, sizeof rep, MSG_NOSIGNAL); /* else checkpoint() sent it */
 }
 
 static void serve_self_request(void)
@@ -207,8 +216,6 @@ static void serve_self_request(void)
     checkpoint(&self_request.req, &self_request.reply, -1);
     atomic_store(&self_request.done, 1);
     crest_futex_wake(&self_request.done);
-    if (!self_request.reply.error && self_request.req.mode == CREST_MODE_STOP)
-        kill(crest_rt.pid, SIGSTOP);
 }
 
 static void manager_loop(void)

@@ -62,6 +62,14 @@ static void wait_gone(pid_t pid)
     }
 }
 
+static void wait_stopped(pid_t pid)
+{
+    for (int i = 0; i < 1000 && process_state(pid) != 'T'; i++) {
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 int crest_cmd_checkpoint(int argc, char **argv)
 {
     const char *pid_arg = NULL, *out = NULL;
@@ -156,6 +164,8 @@ int crest_cmd_checkpoint(int argc, char **argv)
         return say("process %ld: %s", pid, rep.message);
     if (mode == CREST_MODE_TERM)
         wait_gone((pid_t)pid);
+    if (mode == CREST_MODE_STOP)
+        wait_stopped((pid_t)pid);
     double secs = (double)rep.nanoseconds / 1e9;
     printf("%s: %.1f MiB in %.3f s (%.2f GiB/s), %u threads, stopped after %.1f ms%s\n",
            req.path, (double)rep.bytes / (1 << 20), secs,
