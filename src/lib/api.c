@@ -16,8 +16,8 @@ static struct callback callbacks[CREST_MAX_CALLBACKS];
 static int ncallbacks;
 static pthread_mutex_t callbacks_lock = PTHREAD_MUTEX_INITIALIZER;
 
-__thread int crest_in_callback;
-static __thread int section_depth;
+__thread int crest_in_callback CREST_TLS;
+static __thread int section_depth CREST_TLS;
 
 int crest_register_callback(crest_callback_fn fn, void *arg)
 {

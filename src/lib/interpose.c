@@ -32,8 +32,8 @@ static struct sigaction app_action;
 
 #define MAX_OLD_TIDS 8
 /* This thread's tids before each restart (newest last). */
-static __thread int32_t old_tids[MAX_OLD_TIDS];
-static __thread int nold_tids;
+static __thread int32_t old_tids[MAX_OLD_TIDS] CREST_TLS;
+static __thread int nold_tids CREST_TLS;
 
 static void *next_symbol(const char *name, const char *version)
 {
@@ -135,7 +135,7 @@ void crest_note_new_tid(int32_t old_tid)
 #define KIND_ROBUST 16
 #define KIND_PRIO_INHERIT 32
 
-static void adopt_mutex(pthread_mutex_t *m)
+static __attribute__((noinline)) void adopt_mutex(pthread_mutex_t *m)
 {
     if (!nold_tids || !m)
         return;
@@ -164,50 +164,48 @@ static void adopt_mutex(pthread_mutex_t *m)
     }
 }
 
+/* Runs in front of every mutex call of the program: two loads of hot data
+ * in the common case. */
+static inline void before_mutex_call(pthread_mutex_t *m)
+{
+    if (__builtin_expect(!real_cond_timedwait, 0))
+        crest_interpose_init(); /* a constructor locks before ours ran */
+    if (__builtin_expect(crest_rt.restart_count != 0, 0))
+        adopt_mutex(m);
+}
+
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
-    if (!real_cond_timedwait)
-        crest_interpose_init();
-    adopt_mutex(m);
+    before_mutex_call(m);
     return real_mutex_lock(m);
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-    if (!real_cond_timedwait)
-        crest_interpose_init();
-    adopt_mutex(m);
+    before_mutex_call(m);
     return real_mutex_trylock(m);
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t)
 {
-    if (!real_cond_timedwait)
-        crest_interpose_init();
-    adopt_mutex(m);
+    before_mutex_call(m);
     return real_mutex_timedlock(m, t);
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-    if (!real_cond_timedwait)
-        crest_interpose_init();
-    adopt_mutex(m);
+    before_mutex_call(m);
     return real_mutex_unlock(m);
 }
 
 int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-    if (!real_cond_timedwait)
-        crest_interpose_init();
-    adopt_mutex(m);
+    before_mutex_call(m);
     return real_cond_wait(c, m);
 }
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
 {
-    if (!real_cond_timedwait)
-        crest_interpose_init();
-    adopt_mutex(m);
+    before_mutex_call(m);
     return real_cond_timedwait(c, m, t);
 }

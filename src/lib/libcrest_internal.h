@@ -108,7 +108,12 @@ uint64_t crest_status_hex(const char *status, const char *key);
 void crest_run_callbacks(enum crest_event ev);
 int crest_sections_close(int timeout_ms);
 void crest_sections_open(void);
-extern __thread int crest_in_callback;
+/* libcrest is loaded at start-up (preloaded or linked), never by dlopen, so
+ * its thread-local variables can live in the static TLS block: one load
+ * instead of a call to __tls_get_addr. */
+#define CREST_TLS __attribute__((tls_model("initial-exec")))
+
+extern __thread int crest_in_callback CREST_TLS;
 
 /* manager.c */
 int crest_manager_start(void);
