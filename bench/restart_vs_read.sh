@@ -14,9 +14,13 @@
 # of `crest restart IMAGE` runs from the command's start to the restored
 # process's exit: checks, reading and verifying every page, rebuilding the
 # process, and the process's exit (which frees MIB MiB).  The reference is
-# `cat IMAGE > /dev/null`.  The image is read twice before the first round so
-# that both start from the same warm cache; the runs alternate, the order
-# within a round alternating too.
+# `cat IMAGE > /dev/null`.  For information, two more commands are timed:
+# `crest restart --copy IMAGE` (every page copied into fresh memory instead
+# of long runs mapped from the image) and `crest info IMAGE` (reads the image
+# and verifies every checksum, restoring nothing).  The image is read twice
+# and one untimed round runs before the first timed one, so that all start
+# from the same warm cache; the runs alternate, the order within a round
+# rotating.
 source "$(dirname "$0")/common.sh"
 
 MIB=${MIB:-1024}
@@ -42,13 +46,13 @@ cat "$IMG" >/dev/null
 echo "page cache: $(awk '/^Cached:/ { printf "%.1f GiB cached", $2 / 1048576 }' /proc/meminfo) before the first round"
 
 declare -A T=()
-run_restart() {
+run_restart() { # run_restart VARIANT [--copy]
     local ms
-    timed_ms ms timeout 300 "$CREST" restart "$IMG" >"$WORK/restart.out" 2>"$WORK/restart.err" ||
-        bench_die "crest restart failed: $(cat "$WORK/restart.err")"
+    timed_ms ms timeout 300 "$CREST" restart "${@:2}" "$IMG" >"$WORK/restart.out" 2>"$WORK/restart.err" ||
+        bench_die "crest restart ${*:2} failed: $(cat "$WORK/restart.err")"
     grep -q '^done 1 ' "$WORK/restart.out" ||
         bench_die "the restored process did not report its restart: $(cat "$WORK/restart.out" "$WORK/restart.err")"
-    T[restart]+="$ms "
+    T[$1]+="$ms "
 }
 run_info() {
     local ms
@@ -62,17 +66,18 @@ run_cat() {
     T[cat]+="$ms "
 }
 
-run_restart; run_cat; run_info
+run_restart restart; run_cat; run_restart copy --copy; run_info
 T=()
 for ((r = 0; r < ROUNDS; r++)); do
-    case $((r % 3)) in
-    0) run_restart; run_cat; run_info ;;
-    1) run_cat; run_info; run_restart ;;
-    2) run_info; run_restart; run_cat ;;
+    case $((r % 4)) in
+    0) run_restart restart; run_cat; run_restart copy --copy; run_info ;;
+    1) run_cat; run_restart copy --copy; run_info; run_restart restart ;;
+    2) run_restart copy --copy; run_info; run_restart restart; run_cat ;;
+    3) run_info; run_restart restart; run_cat; run_restart copy --copy ;;
     esac
-    printf 'round %d: restart %s ms, cat %s ms, info %s ms\n' $((r + 1)) \
+    printf 'round %d: restart %s ms, cat %s ms, restart --copy %s ms, info %s ms\n' $((r + 1)) \
         "$(awk '{ print $NF }' <<<"${T[restart]}")" "$(awk '{ print $NF }' <<<"${T[cat]}")" \
-        "$(awk '{ print $NF }' <<<"${T[info]}")"
+        "$(awk '{ print $NF }' <<<"${T[copy]}")" "$(awk '{ print $NF }' <<<"${T[info]}")"
 done
 if [ -s "$WORK/restart.err" ]; then
     echo "restart's stderr (last run):"
@@ -91,11 +96,14 @@ echo "|-----------------------------|------------|-----------|--------|---------
 printf '| restart vs cat (warm cache) | %10.1f | %9.1f | %6.3f | %6.3f..%6.3f | <= 1.2  | %-4s |\n' \
     "$med" "$ref" "$mr" "$(minimum $rr)" "$(maximum $rr)" \
     "$(awk -v r="$mr" 'BEGIN { print (r <= 1.2) ? "yes" : "NO" }')"
-mi=$(median ${T[info]})
-ri=$(ratios "${T[info]}" "${T[cat]}")
-printf '| (info: crest info vs cat)   | %10.1f | %9.1f | %6.3f | %6.3f..%6.3f | -       | -    |\n' \
-    "$mi" "$ref" "$(ratio "$mi" "$ref")" "$(minimum $ri)" "$(maximum $ri)"
+for v in copy info; do
+    mi=$(median ${T[$v]})
+    ri=$(ratios "${T[$v]}" "${T[cat]}")
+    printf '| %-27s | %10.1f | %9.1f | %6.3f | %6.3f..%6.3f | -       | -    |\n' \
+        "$([ $v = copy ] && echo "(info: restart --copy)" || echo "(info: crest info)")" \
+        "$mi" "$ref" "$(ratio "$mi" "$ref")" "$(minimum $ri)" "$(maximum $ri)"
+done
 echo
 echo "all times (ms):"
-for v in restart cat info; do printf '  %-8s %s\n' "$v" "${T[$v]}"; done
+for v in restart cat copy info; do printf '  %-8s %s\n' "$v" "${T[$v]}"; done
 load_now

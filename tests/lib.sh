@@ -13,7 +13,14 @@ BUILD=${CREST_BUILD:-$REPO/build}
 CREST=$BUILD/bin/crest
 TBIN=$BUILD/tests
 CASE_NAME=${CASE_NAME:-$(basename "$0" .sh)}
-WORK=$BUILD/test-tmp/$CASE_NAME
+# Work directory of this case: under the run's directory when started by
+# run.sh (TEST_RUN_DIR), else a directory of its own; several runs can go on
+# at the same time without touching each other's files.
+if [ -n "${TEST_RUN_DIR:-}" ]; then
+    WORK=$TEST_RUN_DIR/$CASE_NAME
+else
+    WORK=$BUILD/test-tmp/$CASE_NAME.$$
+fi
 
 T_RUN=${T_RUN:-60}         # one uninterrupted run of a test program
 T_CKPT=${T_CKPT:-60}       # one `crest checkpoint`
@@ -363,8 +370,22 @@ compare_output() {
     note "$label: output identical to the uninterrupted run"
 }
 
+# A restarted process must resume, not run the program again from its
+# start: the test programs write START_MARK on stderr first thing, so it
+# must not be in $WORK/$1.err (checked when the uninterrupted run wrote it).
+START_MARK="crest-test: program started"
+check_resumed() {
+    local label=$1
+    if grep -qxF "$START_MARK" "$WORK/expected.err" 2>/dev/null &&
+        grep -qxF "$START_MARK" "$WORK/$label.err" 2>/dev/null; then
+        fail_soft "$label: the restarted process ran the program again from its start ('$START_MARK' on its stderr)"
+        return 1
+    fi
+}
+
 # Restarts IMAGE in the foreground from $WORK/restart-cwd (stdin: $RESTART_STDIN,
-# default /dev/null) and compares its output with the reference.
+# default /dev/null), checks that it resumed, and compares its output with
+# the reference.
 restart_and_compare() {
     local img=$1 label=$2 rc t0 stdin=${RESTART_STDIN:-/dev/null}
     require_crest
@@ -373,6 +394,7 @@ restart_and_compare() {
         >"$WORK/$label.out" 2>"$WORK/$label.err" <"$stdin")
     rc=$?
     note "$label: crest restart $(basename "$img") ran $(elapsed_since "$t0") s, exit $(describe_rc $rc)"
+    check_resumed "$label"
     compare_output "$label" "$rc"
 }
 
@@ -396,10 +418,30 @@ restore_dir() {
     done
 }
 
+# Turns a list of times into seconds: "N%" is N percent of the duration of
+# the uninterrupted run ($EXPECTED_SECS, from make_expected), so that the
+# checkpoints fall inside the run however loaded the machine is; "+N" (N in
+# seconds or N%) is kept and means that long after the previous checkpoint
+# ended.
+resolve_times() {
+    local t out="" plus
+    for t in $1; do
+        plus=""
+        case $t in +*) plus=+; t=${t#+} ;; esac
+        case $t in
+        *%) t=$(awk -v p="${t%\%}" -v d="${EXPECTED_SECS:?make_expected first}" 'BEGIN { printf "%.2f", p * d / 100 }') ;;
+        esac
+        out="$out $plus$t"
+    done
+    echo $out
+}
+
 # The standard test.  Usage:
 #   ckpt_restart_case [--times "T1 T2 ..."] [--files DIR] [--term-last] -- PROG ARGS...
 # Expects make_expected to have produced the reference.  Starts PROG under
-# crest run, checkpoints it at each time (seconds after start) into
+# crest run, checkpoints it at each time (seconds after start, or N% of the
+# uninterrupted run's duration, or +T after the end of the previous
+# checkpoint; default "15% 45% 75%") into
 # $WORK/images/ckpt-N.img, then lets it finish (its output must match: the
 # checkpoints must not disturb it) or, with --term-last, takes the last
 # checkpoint with --term (it must be gone after).  Then restarts every image
@@ -408,7 +450,7 @@ restore_dir() {
 # taken with --stop, DIR is copied, then the process is continued; DIR is
 # put back to that copy before each restart.
 ckpt_restart_case() {
-    local times="0.5 1.5 2.5" files="" term_last=0
+    local times="15% 45% 75%" files="" term_last=0
     while [ $# -gt 0 ]; do
         case $1 in
         --times) times=$2; shift 2 ;;
@@ -418,12 +460,18 @@ ckpt_restart_case() {
         *) fail "ckpt_restart_case: unknown option $1" ;;
         esac
     done
+    times=$(resolve_times "$times")
+    note "checkpoints at $times s after start"
     start_crest_run "$@"
     local pid=$RUN_PID i=0 t n last imgs=()
     n=$(echo $times | wc -w)
+    local prev_end=$RUN_T0
     for t in $times; do
         i=$((i + 1))
-        sleep_until "$RUN_T0" "$t"
+        case $t in
+        +*) sleep_until "$prev_end" "${t#+}" ;;
+        *) sleep_until "$RUN_T0" "$t" ;;
+        esac
         if ! alive "$pid"; then
             wait_exit "$pid" 1
             show "$WORK/original.err"
@@ -442,6 +490,7 @@ ckpt_restart_case() {
             continue
         fi
         note "checkpoint $i taken at $(elapsed_since "$RUN_T0") s after start"
+        prev_end=$(now_us)
         imgs+=("$i")
         if [ -n "$files" ]; then
             if [ "${mode[*]}" = --stop ]; then

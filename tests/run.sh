@@ -10,6 +10,7 @@
 #   -l        list the cases and exit
 # Prints "PASS name (secs)", "SKIP name: reason" or "FAIL name" followed by
 # the case's output, and as the last line "N passed, N failed[, N skipped]".
+# Logs and the files of failed cases stay in build/test-tmp/run-PID/.
 # Exit status: 0 when no case failed.
 
 set -u
@@ -29,7 +30,7 @@ while getopts "t:knlh" opt; do
     n) do_make=0 ;;
     l) list=1 ;;
     *)
-        sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+        awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
         exit 2
         ;;
     esac
@@ -72,7 +73,24 @@ fi
 # shellcheck source=lib.sh
 CASE_NAME=run . "$TESTS_DIR/lib.sh"
 trap - EXIT
-mkdir -p "$BUILD/test-tmp/logs"
+# This run's files: $BUILD/test-tmp/run-PID/ (a log per case, and the work
+# directory of each case that failed).  Directories of earlier runs that
+# have ended are removed, except the newest two.
+mkdir -p "$BUILD/test-tmp"
+old_runs=()
+for d in $(ls -dt "$BUILD"/test-tmp/run-* 2>/dev/null); do
+    p=${d##*/run-}
+    if [ -d "/proc/$p" ] && grep -q run.sh "/proc/$p/cmdline" 2>/dev/null; then
+        continue # still running
+    fi
+    old_runs+=("$d")
+done
+for d in "${old_runs[@]:2}"; do
+    rm -rf "$d"
+done
+export TEST_RUN_DIR=$BUILD/test-tmp/run-$$
+rm -rf "$TEST_RUN_DIR"
+mkdir -p "$TEST_RUN_DIR/logs"
 for src in "$TESTS_DIR"/programs/*.c; do
     name=$(basename "$src" .c)
     if ! msg=$(build_prog "$name" 2>&1); then
@@ -87,7 +105,7 @@ skipped=0
 failed_names=()
 for f in "${selected[@]}"; do
     name=$(basename "$f" .sh)
-    log=$BUILD/test-tmp/logs/$name.log
+    log=$TEST_RUN_DIR/logs/$name.log
     t0=$(now_us)
     CASE_NAME=$name timeout -k 10 "$case_timeout" bash "$f" >"$log" 2>&1
     rc=$?
@@ -95,7 +113,7 @@ for f in "${selected[@]}"; do
     if [ $rc -eq 0 ]; then
         echo "PASS $name ($secs s)"
         passed=$((passed + 1))
-        [ $keep -eq 1 ] || rm -rf "$BUILD/test-tmp/$name"
+        [ $keep -eq 1 ] || rm -rf "${TEST_RUN_DIR:?}/$name"
     elif [ $rc -eq 77 ]; then
         echo "SKIP $name: $(grep -m1 '^SKIP' "$log" | sed 's/^SKIP: //')"
         skipped=$((skipped + 1))
@@ -111,7 +129,7 @@ for f in "${selected[@]}"; do
     fi
 done
 
-[ $failed -gt 0 ] && echo "failed: ${failed_names[*]}"
+[ $failed -gt 0 ] && echo "failed: ${failed_names[*]} (logs and files in $TEST_RUN_DIR)"
 summary="$passed passed, $failed failed"
 [ $skipped -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"

@@ -59,6 +59,7 @@ for part in 1 2 3; do
         timeout --foreground -k 5 "$T_RESTART" "$CREST" restart "$WORK/images/ckpt-$part.img" \
             >"$WORK/$label.out" 2>"$WORK/$label.err")
     rc=$?
+    check_resumed "$label"
     compare_output "$label" "$rc"
 done
 finish

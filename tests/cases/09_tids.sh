@@ -4,7 +4,8 @@
 # it; after the trigger (3.5 s after start) mutex return codes, pthread_kill,
 # raise, barrier, pthread_join of every thread, pthread_self/pthread_equal,
 # sched_getcpu (rseq) and a thread created after the restart are checked.
-# Checkpoints at 0.5, 1.5, 2.5 s; each restarted run must print every "ok".
+# Checkpoints at 15%, 45%, 75% of the uninterrupted run (all before the
+# trigger); each restarted run must print every "ok".
 . "$(dirname "$0")/../lib.sh"
 setup_work
 P=$(prog tids) || fail "test program tids does not build"

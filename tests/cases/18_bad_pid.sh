@@ -2,13 +2,11 @@
 # `crest checkpoint` refuses, with exit status non-zero, one line on stderr
 # and no process left behind: a PID that does not exist, a PID that is not a
 # number, a process not started under crest (`sleep 100`, which must go on
-# running, not stopped), and a process of another user (a crest-run process
-# of ours checkpointed by user nobody; skipped with a line if that cannot be
-# arranged).  No image may appear in any of these cases.
+# running, not stopped).  No image may appear.  (A process of another user:
+# 20_other_user.)
 . "$(dirname "$0")/../lib.sh"
 setup_work
 require_crest
-P=$(prog compute) || fail "test program compute does not build"
 img=$WORK/images/none.img
 
 # a PID that does not exist: a child that has ended and been reaped

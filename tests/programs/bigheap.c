@@ -4,7 +4,10 @@
  * mallocs MIB MiB, fills every word with a pattern, then makes PASSES passes
  * over it, each rewriting every word.  Next to it, 64 MiB written with zeros
  * (resident but all-zero pages) with one non-zero word per MiB.  Prints one
- * checksum line at the end. */
+ * checksum line at the end.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@ static inline uint64_t rotl(uint64_t x, int r)
 
 int main(int argc, char **argv)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     if (argc != 3) {
         fprintf(stderr, "usage: bigheap MIB PASSES\n");
         return 2;

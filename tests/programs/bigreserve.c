@@ -7,7 +7,10 @@
  *    mprotect (the way allocators grow into a reservation) and filled.
  * Then PASSES passes over the 64 MiB touched.  At the end: a checksum of the
  * data, a check that untouched pages of A still read as zero, and the
- * layout of B as /proc/self/maps shows it (offsets relative to B). */
+ * layout of B as /proc/self/maps shows it (offsets relative to B).
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +49,7 @@ static void pick(unsigned *out, uint64_t seed, unsigned char *used)
 
 int main(int argc, char **argv)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     if (argc != 2) {
         fprintf(stderr, "usage: bigreserve PASSES\n");
         return 2;

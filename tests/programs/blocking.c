@@ -12,7 +12,10 @@
  *            pipe, into which the main thread writes one byte every 10th
  *            iteration (so bytes may be in flight at a checkpoint).
  * EINTR from poll and nanosleep is handled by retrying (nanosleep with the
- * remaining time).  Prints the counts at the end. */
+ * remaining time).  Prints the counts at the end.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -111,6 +114,7 @@ static void *thread_s(void *arg)
 
 int main(int argc, char **argv)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "pipe") != 0)) {
         fprintf(stderr, "usage: blocking ITERATIONS [pipe]\n");
         return 2;

@@ -3,7 +3,10 @@
  * usage: compute ROUNDS
  * Mixes integer hashing with floating point under a non-default rounding
  * mode (so a lost MXCSR shows), keeps a small table on the stack and a
- * larger one on the heap, and prints one summary line at the end. */
+ * larger one on the heap, and prints one summary line at the end.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #include <fenv.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@ static uint64_t mix(uint64_t x)
 
 int main(int argc, char **argv)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     if (argc != 2) {
         fprintf(stderr, "usage: compute ROUNDS\n");
         return 2;

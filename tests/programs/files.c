@@ -12,7 +12,10 @@
  * it read, the fds' offsets, the file sizes and checksums of the files as
  * read back with read() (the shared mapping's stores must be in shared.dat,
  * the private mapping's must not be in private.dat) and of the private
- * mapping's memory. */
+ * mapping's memory.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +131,7 @@ static uint64_t file_hash(const char *path, long *size)
 
 int main(int argc, char **argv)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     if (argc != 3) {
         fprintf(stderr, "usage: files DIR STEPS\n");
         return 2;

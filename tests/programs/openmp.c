@@ -6,7 +6,10 @@
  * Integer sums only: the results do not depend on scheduling.  The second
  * loop uses schedule(static), which fixes the iteration->thread mapping, and
  * weights each term by the thread number, so thread numbering is checked
- * too. */
+ * too.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #include <inttypes.h>
 #include <omp.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@ static uint64_t mix(uint64_t x)
 
 int main(int argc, char **argv)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     if (argc != 3) {
         fprintf(stderr, "usage: openmp ROUNDS N\n");
         return 2;

@@ -1,7 +1,8 @@
 /* signals.c — interval timers, signal handlers, the signal mask, a pending
  * signal and the alternate signal stack, all across a checkpoint.
  *
- * usage: signals WORK_UNITS REAL_TICKS PROF_TICKS   (e.g. 2500 450 600)
+ * usage: signals WORK_UNITS REAL_TICKS PROF_TICKS [ALARM_BLOCKED_UNITS]
+ *        (e.g. 2500 450 600)
  *  - ITIMER_REAL every 10 ms, SIGALRM handler counts ticks and disarms the
  *    timer itself at REAL_TICKS, so the count ends exactly there;
  *  - ITIMER_PROF every 5 ms, SIGPROF handler likewise at PROF_TICKS;
@@ -11,8 +12,15 @@
  *    alternate stack;
  *  - SIGUSR2 blocked for the whole run and sent once at the start with
  *    kill(getpid()), so it stays pending; unblocked at the end.
+ *  - with ALARM_BLOCKED_UNITS: SIGALRM is blocked during the first that many
+ *    work units, so the real timer expires once, its SIGALRM stays pending
+ *    and the kernel re-arms the timer only when the signal is taken after
+ *    the unblocking (a checkpoint in that window sees it_value 0).
  * The program does WORK_UNITS units of computing, then keeps computing until
- * both tick counts are reached, and prints what it counted. */
+ * both tick counts are reached, and prints what it counted.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t real_ticks, prof_ticks, usr1_count, usr1_bad, usr2_count;
@@ -102,10 +111,12 @@ static void install(int sig, void (*fn)(int))
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: signals WORK_UNITS REAL_TICKS PROF_TICKS\n");
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: signals WORK_UNITS REAL_TICKS PROF_TICKS [ALARM_BLOCKED_UNITS]\n");
         return 2;
     }
+    long alarm_blocked = argc == 5 ? strtol(argv[4], NULL, 10) : 0;
     long units = strtol(argv[1], NULL, 10);
     real_limit = atoi(argv[2]);
     prof_limit = atoi(argv[3]);
@@ -144,9 +155,22 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    sigset_t alrm;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    if (alarm_blocked > 0)
+        sigprocmask(SIG_BLOCK, &alrm, NULL);
+    int alarm_was_pending = -1;
+
     uint64_t h = 1;
     int raised = 0, killed = 0;
     for (long u = 0; u < units; u++) {
+        if (alarm_blocked > 0 && u == alarm_blocked) {
+            sigset_t p;
+            sigpending(&p);
+            alarm_was_pending = sigismember(&p, SIGALRM) == 1;
+            sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+        }
         h = work_unit(h);
         if (u % 7 == 3) {
             if (raise(SIGUSR1) != 0) {
@@ -163,10 +187,24 @@ int main(int argc, char **argv)
             killed++;
         }
     }
-    /* keep the CPU busy until both counts are reached */
+    /* keep the CPU busy until both counts are reached; if that takes long,
+     * say on stderr which count is stuck */
     uint64_t spin = 0;
-    while (real_ticks < real_limit || prof_ticks < prof_limit)
+    time_t last = time(NULL);
+    while (real_ticks < real_limit || prof_ticks < prof_limit) {
         spin = mix(spin + 1);
+        if ((spin & 0xfffff) == 0 && time(NULL) - last >= 5) {
+            struct itimerval r, q;
+            getitimer(ITIMER_REAL, &r);
+            getitimer(ITIMER_PROF, &q);
+            fprintf(stderr, "signals: still waiting: real ticks %d/%d (timer value %ld.%06ld "
+                            "interval %ld.%06ld), prof ticks %d/%d (value %ld.%06ld)\n",
+                    (int)real_ticks, real_limit, (long)r.it_value.tv_sec, (long)r.it_value.tv_usec,
+                    (long)r.it_interval.tv_sec, (long)r.it_interval.tv_usec, (int)prof_ticks,
+                    prof_limit, (long)q.it_value.tv_sec, (long)q.it_value.tv_usec);
+            last = time(NULL);
+        }
+    }
     (void)spin;
 
     struct itimerval left;
@@ -195,5 +233,8 @@ int main(int argc, char **argv)
            (int)usr1_bad, alt_ok);
     printf("usr2 pending=%d blocked=%d before=%d after=%d\n", usr2_pending, usr2_blocked, usr2_before,
            usr2_after);
+    if (alarm_blocked > 0)
+        printf("alarm blocked for %ld units, pending when unblocked=%d\n", alarm_blocked,
+               alarm_was_pending);
     return 0;
 }

@@ -5,7 +5,10 @@
  *
  * usage: stdin_digest < input
  * A read error (including EINTR, which a transparent checkpoint must not
- * cause) ends the program with exit status 1. */
+ * cause) ends the program with exit status 1.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 
 int main(void)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;

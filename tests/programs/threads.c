@@ -3,7 +3,10 @@
  *
  * usage: threads ITEMS_PER_PRODUCER WORK_PER_ITEM
  * Every item is consumed exactly once; the totals are sums, so the result
- * does not depend on which consumer took what. */
+ * does not depend on which consumer took what.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -90,6 +93,7 @@ static void *consumer(void *arg)
 
 int main(int argc, char **argv)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     if (argc != 3) {
         fprintf(stderr, "usage: threads ITEMS_PER_PRODUCER WORK_PER_ITEM\n");
         return 2;

@@ -12,7 +12,10 @@
  * pthread_kill, raise, barrier, pthread_join, pthread_self/pthread_equal,
  * sched_getcpu, (robust) owner-died detection.  An "ok" line goes to stdout
  * for each check that holds; a failed check writes "FAIL ..." to stderr and
- * makes the exit status 1. */
+ * makes the exit status 1.
+ *
+ * First thing, it writes "crest-test: program started" on stderr: a process
+ * restarted from an image resumes and must not write it again. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -239,6 +242,7 @@ static int join_expect(pthread_t t, long want, const char *name)
 
 int main(int argc, char **argv)
 {
+    fputs("crest-test: program started\n", stderr); /* a resumed process never says this */
     if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "robust") != 0)) {
         fprintf(stderr, "usage: tids TRIGGER_SECONDS [robust]\n");
         return 2;
