@@ -236,7 +236,7 @@ build_prog() {
         [ -e "$BUILD/lib/libcrest.so" ] || { echo "$BUILD/lib/libcrest.so does not exist"; return 1; }
         extra=(-I"$REPO/include" -L"$BUILD/lib" -lcrest -Wl,-rpath,"$BUILD/lib")
         ;;
-    imgtool)
+    imgtool | forge_cpu)
         [ -e "$REPO/src/common/image_format.h" ] || { echo "src/common/image_format.h does not exist"; return 1; }
         extra=(-I"$REPO/src/common")
         ;;
