@@ -31,7 +31,23 @@ demo)
 test)
     install_dependencies
     make -s -j2
-    bash tests/run.sh "${@:2}"
+    make -s sanitize
+    # Pass 1: the suite as built. Pass 2: the same cases with the crest
+    # command built with AddressSanitizer and UndefinedBehaviorSanitizer
+    # (libcrest and the restorer's last stage cannot be instrumented).
+    log1=$(mktemp) log2=$(mktemp)
+    trap 'rm -f "$log1" "$log2"' EXIT
+    bash tests/run.sh "${@:2}" | tee "$log1" || true
+    echo "== the same cases with crest built with -fsanitize=address,undefined"
+    CREST_BIN=$PWD/build-asan/bin/crest CREST_LIB=$PWD/build/lib/libcrest.so \
+        UBSAN_OPTIONS=print_stacktrace=1 bash tests/run.sh -n "${@:2}" | tee "$log2" || true
+    total() { # sums "N passed, N failed[, N skipped]" lines
+        awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3; s += $5 }
+             END { printf "%d passed, %d failed", p, f; if (s) printf ", %d skipped", s; print "" }' "$@"
+    }
+    summary=$(total "$log1" "$log2")
+    echo "$summary"
+    case $summary in *" 0 failed"*) exit 0 ;; *) exit 1 ;; esac
     ;;
 *)
     echo "usage: scripts/dev.sh demo|test" >&2

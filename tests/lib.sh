@@ -10,7 +10,7 @@ set -u
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$TESTS_DIR/.." && pwd)
 BUILD=${CREST_BUILD:-$REPO/build}
-CREST=$BUILD/bin/crest
+CREST=${CREST_BIN:-$BUILD/bin/crest} # CREST_BIN: another build of the command (sanitizers)
 TBIN=$BUILD/tests
 CASE_NAME=${CASE_NAME:-$(basename "$0" .sh)}
 # Work directory of this case: under the run's directory when started by

@@ -213,6 +213,11 @@ void crest_restore_process_state(void)
             struct itimerval it = {
                 {(time_t)s->itimer[which][0], (suseconds_t)s->itimer[which][1]},
                 {(time_t)s->itimer[which][2], (suseconds_t)s->itimer[which][3]}};
+            /* An expired periodic timer whose signal is still pending reads
+             * as value 0: the kernel re-arms it only as the signal is taken.
+             * Setting value 0 would disarm it for good. */
+            if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+                it.it_value = it.it_interval;
             if (it.it_value.tv_sec || it.it_value.tv_usec)
                 setitimer(which, &it, NULL);
         }

@@ -194,16 +194,12 @@ static int find_special(const struct crest_image *img, uint32_t kind)
     return -1;
 }
 
-int crest_restore(const char *image_path, int copy_all)
+/* Checks the opened image, plans, and enters the blob; returns only on a
+ * refusal, with the line printed. */
+static int restore_from(struct crest_image *image, const char *abspath, int copy_all)
 {
     static struct own_maps own;
-    struct crest_image img;
-    char err[1024];
-    char abspath[PATH_MAX];
-    if (!realpath(image_path, abspath))
-        snprintf(abspath, sizeof abspath, "%s", image_path);
-    if (crest_image_open(&img, abspath, err, sizeof err))
-        return fail("%s", err);
+    struct crest_image img = *image; /* the blob never returns: a plain copy */
     const struct crest_rec_process *proc = img.process;
     if (check_cpu(&img) || check_files(&img) || check_mm_map_allowed())
         return -1;
@@ -282,8 +278,7 @@ int crest_restore(const char *image_path, int copy_all)
     if (image_fd > 3)
         syscall(SYS_close_range, 3, image_fd - 1, 0);
     syscall(SYS_close_range, image_fd + 1, ~0u, 0);
-    img.fd = image_fd;
-    img.own_fd = 0;
+    image->fd = image_fd;
 
     /* mappings */
     struct plan_map *pm = (struct plan_map *)(p + 1);
@@ -443,4 +438,16 @@ int crest_restore(const char *image_path, int copy_all)
                      : "r"(sp), "r"(p), "r"(entry)
                      : "memory");
     __builtin_unreachable();
+}
+
+int crest_restore(const char *image_path, int copy_all)
+{
+    struct crest_image img;
+    char err[1024], abspath[PATH_MAX];
+    if (!realpath(image_path, abspath))
+        snprintf(abspath, sizeof abspath, "%s", image_path);
+    int rc = crest_image_open(&img, abspath, err, sizeof err) ? fail("%s", err)
+                                                              : restore_from(&img, abspath, copy_all);
+    crest_image_close(&img);
+    return rc;
 }
