@@ -29,7 +29,10 @@ enum crest_event {
 typedef void (*crest_callback_fn)(enum crest_event event, void *arg);
 
 /* Registers fn; callbacks run in registration order, in a dedicated thread
- * of libcrest, while the other threads of the process still run.
+ * of libcrest. CREST_EVENT_CHECKPOINT callbacks run once no thread is inside
+ * a critical section (and none can enter one) but before the other threads
+ * are stopped, so they may still talk to them; crest_enter/crest_leave
+ * inside a callback do not wait.
  * Returns an id (>= 0) for crest_unregister_callback, or -1 with errno. */
 int crest_register_callback(crest_callback_fn fn, void *arg);
 int crest_unregister_callback(int id);

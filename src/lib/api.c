@@ -64,7 +64,8 @@ void crest_run_callbacks(enum crest_event ev)
 
 void crest_enter(void)
 {
-    if (section_depth++ > 0)
+    /* a callback runs while sections are closed: it must not wait for itself */
+    if (section_depth++ > 0 || crest_in_callback)
         return;
     for (;;) {
         atomic_fetch_add(&crest_rt.cs_inside, 1);
@@ -81,7 +82,7 @@ void crest_enter(void)
 
 void crest_leave(void)
 {
-    if (section_depth <= 0 || --section_depth > 0)
+    if (section_depth <= 0 || --section_depth > 0 || crest_in_callback)
         return;
     if (atomic_fetch_sub(&crest_rt.cs_inside, 1) == 1 && atomic_load(&crest_rt.cs_pending))
         crest_futex_wake(&crest_rt.cs_inside);

@@ -62,15 +62,16 @@ static void checkpoint(const struct crest_control_request *req, struct crest_con
     char err[256];
     memset(rep, 0, sizeof *rep);
     rep->magic = CREST_CONTROL_MAGIC;
-    crest_run_callbacks(CREST_EVENT_CHECKPOINT);
+    /* Critical sections first: callbacks (a communication library draining
+     * its channels, say) run with every thread held outside them. */
     if (crest_sections_close(SECTION_TIMEOUT_MS)) {
         rep->error = ETIMEDOUT;
         snprintf(rep->message, sizeof rep->message,
                  "a critical section (crest_enter) stayed open for %d s; no image was taken",
                  SECTION_TIMEOUT_MS / 1000);
-        crest_run_callbacks(CREST_EVENT_ABORT);
         return;
     }
+    crest_run_callbacks(CREST_EVENT_CHECKPOINT);
     if (crest_stop_threads(err, sizeof err)) {
         rep->error = EAGAIN;
         snprintf(rep->message, sizeof rep->message, "%s; no image was taken", err);
