@@ -18,7 +18,6 @@
 /* One stopped thread, filled in by the thread itself in the stop handler. */
 struct crest_thread_slot {
     struct crest_rec_thread rec;
-    int32_t old_tid; /* tid before the latest restart, for mutex owner fix-ups */
 };
 
 /* Handed over by the restarter: it writes this into the restored memory

@@ -165,8 +165,7 @@ static void stop_handler(int sig, siginfo_t *si, void *ucv)
     } else {
         /* A new kernel thread in a restored process; the restarter set our
          * TLS base and wrote our new tid into glibc's thread descriptor. */
-        slot->old_tid = slot->rec.tid;
-        crest_note_new_tid(slot->old_tid);
+        crest_note_new_tid(slot->rec.tid);
         reattach_kernel_thread_state(&slot->rec);
         for (int sig = 1; sig <= 64; sig++) /* pending again, until the mask lets them in */
             if (slot->rec.pending & (1ull << (sig - 1)))
