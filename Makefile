@@ -6,7 +6,7 @@ BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
-BASE := -std=gnu11 -D_GNU_SOURCE -fPIC -Iinclude -msse4.2 $(WARN) $(EXTRA_CFLAGS)
+BASE := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Iinclude -msse4.2 $(WARN) $(EXTRA_CFLAGS)
 LDFLAGS ?=
 
 COMMON_SRC := src/common/crc32c.c src/common/cpu_features.c src/common/maps_parse.c \

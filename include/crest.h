@@ -14,6 +14,10 @@
 extern "C" {
 #endif
 
+#ifndef CREST_PUBLIC
+#define CREST_PUBLIC __attribute__((visibility("default")))
+#endif
+
 #define CREST_VERSION_MAJOR 0
 #define CREST_VERSION_MINOR 1
 
@@ -34,14 +38,14 @@ typedef void (*crest_callback_fn)(enum crest_event event, void *arg);
  * are stopped, so they may still talk to them; crest_enter/crest_leave
  * inside a callback do not wait.
  * Returns an id (>= 0) for crest_unregister_callback, or -1 with errno. */
-int crest_register_callback(crest_callback_fn fn, void *arg);
-int crest_unregister_callback(int id);
+CREST_PUBLIC int crest_register_callback(crest_callback_fn fn, void *arg);
+CREST_PUBLIC int crest_unregister_callback(int id);
 
 /* Critical sections: while any thread is between crest_enter() and
  * crest_leave(), a checkpoint waits; once a checkpoint is pending, a thread
  * that calls crest_enter() waits until it is over.  Sections nest per thread. */
-void crest_enter(void);
-void crest_leave(void);
+CREST_PUBLIC void crest_enter(void);
+CREST_PUBLIC void crest_leave(void);
 
 /* How the process goes on after its image is safe on disk. */
 enum crest_mode {
@@ -64,13 +68,13 @@ struct crest_result {
  * CREST_RESTARTED when the process is later restarted from the image; -1
  * with errno on failure (EDEADLK when called from a callback or inside a
  * critical section).  res may be NULL. */
-int crest_checkpoint(const char *path, enum crest_mode mode, struct crest_result *res);
+CREST_PUBLIC int crest_checkpoint(const char *path, enum crest_mode mode, struct crest_result *res);
 
 /* 1 when libcrest is active in this process (its manager thread runs). */
-int crest_active(void);
+CREST_PUBLIC int crest_active(void);
 
 /* How many times this process has been restarted from an image (0 if never). */
-unsigned crest_restart_count(void);
+CREST_PUBLIC unsigned crest_restart_count(void);
 
 #ifdef __cplusplus
 }

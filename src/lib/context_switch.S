@@ -4,6 +4,7 @@
  * with these registers and eax = 1, so the call "returns" a second time. */
     .text
     .globl crest_context_save
+    .hidden crest_context_save
     .type crest_context_save, @function
 crest_context_save:
     movq (%rsp), %rax

@@ -19,13 +19,26 @@ typedef int (*mutex_timed_fn)(pthread_mutex_t *, const struct timespec *);
 typedef int (*cond_wait_fn)(pthread_cond_t *, pthread_mutex_t *);
 typedef int (*cond_timedwait_fn)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
 
-/* Resolved once, before any other thread of libcrest exists. */
+/* Exported, so that they stand in for the C library's functions. */
+#define INTERPOSED __attribute__((visibility("default")))
+
+/* The C library's own functions. Each starts as a stand-in that resolves
+ * them all (a constructor of another library may lock a mutex before ours
+ * runs), so that the wrappers' common path is a flag test and a jump. */
+static int lazy_mutex_lock(pthread_mutex_t *m);
+static int lazy_mutex_trylock(pthread_mutex_t *m);
+static int lazy_mutex_unlock(pthread_mutex_t *m);
+static int lazy_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t);
+static int lazy_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
+static int lazy_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t);
+
 static sigaction_fn real_sigaction;
 static sigmask_fn real_sigprocmask, real_pthread_sigmask;
-static mutex_fn real_mutex_lock, real_mutex_trylock, real_mutex_unlock;
-static mutex_timed_fn real_mutex_timedlock;
-static cond_wait_fn real_cond_wait;
-static cond_timedwait_fn real_cond_timedwait;
+static mutex_fn real_mutex_lock = lazy_mutex_lock, real_mutex_trylock = lazy_mutex_trylock,
+                real_mutex_unlock = lazy_mutex_unlock;
+static mutex_timed_fn real_mutex_timedlock = lazy_mutex_timedlock;
+static cond_wait_fn real_cond_wait = lazy_cond_wait;
+static cond_timedwait_fn real_cond_timedwait = lazy_cond_timedwait;
 
 /* What the application asked for our signal; it believes it holds it. */
 static struct sigaction app_action;
@@ -38,7 +51,13 @@ static __thread int nold_tids CREST_TLS;
 static void *next_symbol(const char *name, const char *version)
 {
     void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
-    return p ? p : dlsym(RTLD_NEXT, name);
+    p = p ? p : dlsym(RTLD_NEXT, name);
+    if (!p) {
+        static const char msg[] = "crest: the C library lacks a function libcrest needs\n";
+        write(2, msg, sizeof msg - 1);
+        _exit(127);
+    }
+    return p;
 }
 
 void crest_interpose_init(void)
@@ -55,6 +74,42 @@ void crest_interpose_init(void)
     real_cond_timedwait = (cond_timedwait_fn)next_symbol("pthread_cond_timedwait", "GLIBC_2.3.2");
 }
 
+static int lazy_mutex_lock(pthread_mutex_t *m)
+{
+    crest_interpose_init();
+    return real_mutex_lock(m);
+}
+
+static int lazy_mutex_trylock(pthread_mutex_t *m)
+{
+    crest_interpose_init();
+    return real_mutex_trylock(m);
+}
+
+static int lazy_mutex_unlock(pthread_mutex_t *m)
+{
+    crest_interpose_init();
+    return real_mutex_unlock(m);
+}
+
+static int lazy_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t)
+{
+    crest_interpose_init();
+    return real_mutex_timedlock(m, t);
+}
+
+static int lazy_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    crest_interpose_init();
+    return real_cond_wait(c, m);
+}
+
+static int lazy_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
+{
+    crest_interpose_init();
+    return real_cond_timedwait(c, m, t);
+}
+
 int crest_real_sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
 {
     if (!real_sigaction)
@@ -67,7 +122,7 @@ static int is_ours(int sig)
     return crest_rt.active && sig == crest_rt.signal;
 }
 
-int sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
+INTERPOSED int sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
 {
     if (!real_sigaction)
         crest_interpose_init();
@@ -80,7 +135,7 @@ int sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
     return 0;
 }
 
-sighandler_t signal(int sig, sighandler_t handler)
+INTERPOSED sighandler_t signal(int sig, sighandler_t handler)
 {
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
@@ -100,7 +155,7 @@ static const sigset_t *without_ours(int how, const sigset_t *set, sigset_t *copy
     return copy;
 }
 
-int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+INTERPOSED int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
     sigset_t copy;
     if (!real_sigprocmask)
@@ -108,7 +163,7 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
     return real_sigprocmask(how, without_ours(how, set, &copy), old);
 }
 
-int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+INTERPOSED int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
     sigset_t copy;
     if (!real_pthread_sigmask)
@@ -164,47 +219,45 @@ static __attribute__((noinline)) void adopt_mutex(pthread_mutex_t *m)
     }
 }
 
-/* Runs in front of every mutex call of the program: two loads of hot data
- * in the common case. */
+/* Runs in front of every mutex call of the program: one test of a flag in
+ * the common case. */
 static inline void before_mutex_call(pthread_mutex_t *m)
 {
-    if (__builtin_expect(!real_cond_timedwait, 0))
-        crest_interpose_init(); /* a constructor locks before ours ran */
     if (__builtin_expect(crest_rt.restart_count != 0, 0))
         adopt_mutex(m);
 }
 
-int pthread_mutex_lock(pthread_mutex_t *m)
+INTERPOSED int pthread_mutex_lock(pthread_mutex_t *m)
 {
     before_mutex_call(m);
     return real_mutex_lock(m);
 }
 
-int pthread_mutex_trylock(pthread_mutex_t *m)
+INTERPOSED int pthread_mutex_trylock(pthread_mutex_t *m)
 {
     before_mutex_call(m);
     return real_mutex_trylock(m);
 }
 
-int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t)
+INTERPOSED int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t)
 {
     before_mutex_call(m);
     return real_mutex_timedlock(m, t);
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *m)
+INTERPOSED int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     before_mutex_call(m);
     return real_mutex_unlock(m);
 }
 
-int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+INTERPOSED int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
     before_mutex_call(m);
     return real_cond_wait(c, m);
 }
 
-int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
+INTERPOSED int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
 {
     before_mutex_call(m);
     return real_cond_timedwait(c, m, t);
