@@ -34,7 +34,7 @@ extern char *const crest_manager_restart_stack_end;
 #define PAGEMAP_CHUNK 8192 /* pagemap entries read at once */
 #define MAPS_TEXT_MAX (16u << 20)
 #define IOV_BATCH 1024
-#define WRITE_BATCH_BYTES (64u << 20)
+#define WRITE_BATCH_BYTES (8u << 20) /* stays in the last-level cache between checksum and copy */
 
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
