@@ -38,11 +38,14 @@ echo "== overhead: plain vs crest run (no checkpoint), $ROUNDS rounds; start-up 
 machine_info "$WORK"
 echo "command:    ROUNDS=$ROUNDS STARTS=$STARTS CPU_ITERS=$CPU_ITERS LOCK_THREADS=$LOCK_THREADS LOCK_ITERS=$LOCK_ITERS LOCK1_ITERS=$LOCK1_ITERS bench/overhead.sh ${1:-}"
 
-declare -A T=()
+declare -A T=() C=()  # wall and CPU (user + system) times, ms
 run() { # run VARIANT CMD...
-    local ms
-    timed_ms ms timeout 600 "${@:2}" >"$WORK/out.$1" 2>&1 || bench_die "$* failed: $(cat "$WORK/out.$1")"
-    T[$1]+="$ms "
+    local TIMEFORMAT='%3R %3U %3S' real user sys
+    { time timeout 600 "${@:2}" >"$WORK/out.$1" 2>&1; } 2>"$WORK/time.$1" ||
+        bench_die "$* failed: $(cat "$WORK/out.$1")"
+    read -r real user sys <"$WORK/time.$1"
+    T[$1]+="$(awk -v r="$real" 'BEGIN { printf "%.3f", r * 1000 }') "
+    C[$1]+="$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", (u + s) * 1000 }') "
 }
 
 # The programs' outputs must not differ under crest.
@@ -67,7 +70,7 @@ pair() { # pair PROG FIRST: PROG plain and under crest, FIRST (plain|crest) firs
 }
 echo "warm-up (untimed)"
 for p in "${PROGS[@]}"; do pair "$p" plain; check_same "${p}_plain" "${p}_crest"; done
-T=()
+T=(); C=()
 for ((r = 0; r < ROUNDS; r++)); do
     line="round $((r + 1)):"
     for p in "${PROGS[@]}"; do
@@ -103,18 +106,27 @@ done
 echo
 echo "| program                         | plain ms  | crest run ms | ratio  | per-round      | target      | met  |"
 echo "|---------------------------------|-----------|--------------|--------|----------------|-------------|------|"
-row() { # row LABEL PLAIN CREST
+row() { # row LABEL PLAIN CREST [ARRAY]: ARRAY is T (wall, default) or C (CPU)
     local a b mr rr
-    a=$(median ${T[$2]})
-    b=$(median ${T[$3]})
+    local -n times=${4:-T}
+    a=$(median ${times[$2]})
+    b=$(median ${times[$3]})
     mr=$(ratio "$b" "$a")
-    rr=$(ratios "${T[$3]}" "${T[$2]}")
+    rr=$(ratios "${times[$3]}" "${times[$2]}")
     printf '| %-31s | %9.1f | %12.1f | %6.3f | %6.3f..%6.3f | <= 1.010    | %-4s |\n' "$1" "$a" "$b" \
         "$mr" "$(minimum $rr)" "$(maximum $rr)" "$(awk -v r="$mr" 'BEGIN { print (r <= 1.01) ? "yes" : "NO" }')"
 }
 row "cpu_bound $CPU_ITERS" cpu_plain cpu_crest
 row "alloc_lock $LOCK_THREADS x $LOCK_ITERS" lock_plain lock_crest
 row "alloc_lock 1 x $LOCK1_ITERS" lock1_plain lock1_crest
+echo
+echo "The same runs, CPU time (user + system of the command and its children):"
+echo
+echo "| program                         | plain ms  | crest run ms | ratio  | per-round      | target      | met  |"
+echo "|---------------------------------|-----------|--------------|--------|----------------|-------------|------|"
+row "cpu_bound $CPU_ITERS" cpu_plain cpu_crest C
+row "alloc_lock $LOCK_THREADS x $LOCK_ITERS" lock_plain lock_crest C
+row "alloc_lock 1 x $LOCK1_ITERS" lock1_plain lock1_crest C
 echo
 p=$(median ${S[plain]}); c=$(median ${S[crest]}); l=$(median ${S[preload]}); e=$(median ${S[env]})
 d=$(awk -v a="$c" -v b="$p" 'BEGIN { printf "%.2f", a - b }')
@@ -130,5 +142,7 @@ printf '| env LD_PRELOAD=libcrest.so ./trivial        | %9.2f | %14.2f | -      
 echo
 echo "all times (ms):"
 for v in cpu_plain cpu_crest lock_plain lock_crest lock1_plain lock1_crest; do printf '  %-11s %s\n' "$v" "${T[$v]}"; done
+echo "all CPU times (ms):"
+for v in cpu_plain cpu_crest lock_plain lock_crest lock1_plain lock1_crest; do printf '  %-11s %s\n' "$v" "${C[$v]}"; done
 for v in plain crest env preload; do printf '  start %-7s min %s max %s\n' "$v" "$(minimum ${S[$v]})" "$(maximum ${S[$v]})"; done
 load_now
