@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -32,6 +33,12 @@ static int lazy_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t);
 static int lazy_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
 static int lazy_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t);
 
+typedef int (*close_fn)(int);
+typedef int (*close_range_fn)(unsigned, unsigned, int);
+typedef int (*dup3_fn)(int, int, int);
+static close_fn real_close;
+static close_range_fn real_close_range;
+static dup3_fn real_dup3;
 static sigaction_fn real_sigaction;
 static sigmask_fn real_sigprocmask, real_pthread_sigmask;
 static mutex_fn real_mutex_lock = lazy_mutex_lock, real_mutex_trylock = lazy_mutex_trylock,
@@ -62,6 +69,9 @@ static void *next_symbol(const char *name, const char *version)
 
 void crest_interpose_init(void)
 {
+    real_close = (close_fn)next_symbol("close", NULL);
+    real_close_range = (close_range_fn)next_symbol("close_range", NULL);
+    real_dup3 = (dup3_fn)next_symbol("dup3", NULL);
     real_sigaction = (sigaction_fn)next_symbol("sigaction", NULL);
     real_sigprocmask = (sigmask_fn)next_symbol("sigprocmask", NULL);
     real_pthread_sigmask = (sigmask_fn)next_symbol("pthread_sigmask", NULL);
@@ -169,6 +179,88 @@ INTERPOSED int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
     if (!real_pthread_sigmask)
         crest_interpose_init();
     return real_pthread_sigmask(how, without_ours(how, set, &copy), old);
+}
+
+/* ---- libcrest's own descriptors ---- */
+
+/* Programs that close every descriptor they do not know (daemons, shells,
+ * MPI launchers) must not take the manager's away: closing one of them
+ * is a no-op that reports success, and a dup2 onto one first moves it. */
+
+int crest_own_fd(int fd)
+{
+    return fd >= 0 && crest_rt.active &&
+           (fd == crest_rt.listen_fd || fd == crest_rt.wake_fd[0] || fd == crest_rt.wake_fd[1]);
+}
+
+INTERPOSED int close(int fd)
+{
+    if (!real_close)
+        crest_interpose_init();
+    if (crest_own_fd(fd))
+        return 0;
+    return real_close(fd);
+}
+
+INTERPOSED int close_range(unsigned first, unsigned last, int flags)
+{
+    if (!real_close_range)
+        crest_interpose_init();
+    int own[3] = {crest_rt.listen_fd, crest_rt.wake_fd[0], crest_rt.wake_fd[1]};
+    unsigned from = first;
+    /* the range minus our descriptors, lowest first */
+    for (;;) {
+        long next = -1;
+        for (int i = 0; i < 3; i++)
+            if (crest_own_fd(own[i]) && (unsigned)own[i] >= from && (unsigned)own[i] <= last &&
+                (next < 0 || own[i] < next))
+                next = own[i];
+        if (next < 0)
+            return from <= last ? real_close_range(from, last, flags) : 0;
+        if ((unsigned)next > from && real_close_range(from, (unsigned)next - 1, flags))
+            return -1;
+        if ((unsigned)next == last)
+            return 0;
+        from = (unsigned)next + 1;
+    }
+}
+
+INTERPOSED void closefrom(int lowfd)
+{
+    close_range((unsigned)(lowfd < 0 ? 0 : lowfd), ~0u, 0);
+}
+
+static void make_room(int newfd)
+{
+    if (!crest_own_fd(newfd))
+        return;
+    int moved = fcntl(newfd, F_DUPFD_CLOEXEC, newfd + 1);
+    if (moved < 0)
+        return;
+    if (newfd == crest_rt.listen_fd)
+        crest_rt.listen_fd = moved;
+    else if (newfd == crest_rt.wake_fd[0])
+        crest_rt.wake_fd[0] = moved;
+    else
+        crest_rt.wake_fd[1] = moved;
+}
+
+INTERPOSED int dup2(int oldfd, int newfd)
+{
+    if (!real_dup3)
+        crest_interpose_init();
+    if (oldfd == newfd)
+        return fcntl(oldfd, F_GETFD) < 0 ? -1 : newfd;
+    make_room(newfd);
+    return real_dup3(oldfd, newfd, 0);
+}
+
+INTERPOSED int dup3(int oldfd, int newfd, int flags)
+{
+    if (!real_dup3)
+        crest_interpose_init();
+    make_room(newfd);
+    return real_dup3(oldfd, newfd, flags);
 }
 
 /* ---- mutex owners after a restart ---- */

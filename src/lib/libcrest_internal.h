@@ -119,6 +119,10 @@ int crest_manager_start(void);
 void crest_manager_restart_entry(void);
 int crest_request_self(const char *path, int mode, struct crest_result *res);
 
+int crest_move_fd_high(int fd);
+/* 1 when fd is one of libcrest's own descriptors */
+int crest_own_fd(int fd);
+
 /* restore_state.c: run by the manager after a restart */
 void crest_restore_process_state(void);
 

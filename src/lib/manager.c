@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -153,7 +154,7 @@ static int open_control_socket(void)
         return -1;
     }
     memcpy(crest_rt.socket_path, sa.sun_path, sizeof crest_rt.socket_path);
-    crest_rt.listen_fd = fd;
+    crest_rt.listen_fd = crest_move_fd_high(fd);
     return 0;
 }
 
@@ -247,7 +248,28 @@ static void *manager_main(void *arg)
 
 static int open_wake_pipe(void)
 {
-    return pipe2(crest_rt.wake_fd, O_CLOEXEC | O_NONBLOCK);
+    if (pipe2(crest_rt.wake_fd, O_CLOEXEC | O_NONBLOCK))
+        return -1;
+    crest_rt.wake_fd[0] = crest_move_fd_high(crest_rt.wake_fd[0]);
+    crest_rt.wake_fd[1] = crest_move_fd_high(crest_rt.wake_fd[1]);
+    return 0;
+}
+
+/* libcrest's descriptors live far above the program's, where the lowest free
+ * number a program gets from open() never lands on them. */
+int crest_move_fd_high(int fd)
+{
+    struct rlimit rl;
+    int floor = 900;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
+        floor = (int)rl.rlim_cur * 3 / 4;
+    if (fd < 0 || fd >= floor)
+        return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+    if (high < 0)
+        return fd;
+    close(fd);
+    return high;
 }
 
 int crest_manager_start(void)
