@@ -171,6 +171,8 @@ struct crest_rec_fd {
     uint32_t path_len;      /* path follows (incl. NUL) */
     uint32_t pipe_size;     /* F_GETPIPE_SZ of a pipe, 0 otherwise */
     uint32_t pipe_data_len; /* bytes that were in the pipe; follow the path */
+    int32_t dup_of;         /* a lower fd sharing this open file (dup), or -1 */
+    uint32_t reserved;
 };
 
 /* The kernel's struct sigaction (rt_sigaction), one per signal 1..64. */

@@ -668,10 +668,9 @@ static int first_reader(const struct pipe_end *ends, int n, uint64_t ino)
 static long pipe_contents(struct writer *w, int rfd, int wfd, unsigned char *buf, size_t cap)
 {
     int avail = 0;
-    if (ioctl(rfd, FIONREAD, &avail) || avail <= 0)
+    /* more than fits here would come back in another order: leave it be */
+    if (ioctl(rfd, FIONREAD, &avail) || avail <= 0 || (size_t)avail > cap)
         return 0;
-    if ((size_t)avail > cap)
-        avail = (int)cap;
     size_t got = 0;
     while (got < (size_t)avail) {
         ssize_t r = read(rfd, buf + got, (size_t)avail - got);
@@ -732,6 +731,20 @@ static int list_fds(const int *skip, int nskip, int *fds, int max)
     return n;
 }
 
+/* The lowest descriptor before fds[i] that is a dup of it (the same open
+ * file, offset and flags shared), or -1. */
+static int shared_with_earlier(const int *fds, int i, uint64_t ino)
+{
+    pid_t me = crest_rt.pid;
+    for (int k = 0; k < i; k++) {
+        struct stat st;
+        if (fstat(fds[k], &st) == 0 && st.st_ino == ino &&
+            syscall(SYS_kcmp, me, me, 0 /* KCMP_FILE */, fds[k], fds[i]) == 0)
+            return fds[k];
+    }
+    return -1;
+}
+
 #define MAX_FDS 65536
 #define MAX_PIPE_ENDS 1024
 
@@ -778,6 +791,7 @@ static void write_fds(struct writer *w, const int *skip, int nskip)
         f->mtime_ns = stat_mtime_ns(&st);
         f->mode = st.st_mode;
         f->path_len = (uint32_t)plen + 1;
+        f->dup_of = shared_with_earlier(fds, i, st.st_ino);
         long data = 0;
         if (f->kind == CREST_FD_PIPE) {
             int size = fcntl(fd, F_GETPIPE_SZ);

@@ -75,6 +75,10 @@ static int reopen(const struct crest_rec_fd *f, const char *path)
             lseek(fd, (off_t)f->offset, SEEK_SET);
         return fd;
     }
+    case CREST_FD_OTHER:
+        warn("fd %d (%s) is a kind of descriptor crest does not restore (eventfd, epoll, "
+             "timerfd, signalfd, ...); it now reads end-of-file", f->fd, path);
+        return dead_end((f->open_flags & O_ACCMODE) != O_RDONLY);
     default:
         warn("fd %d (%s) was connected to a process that is not part of this restart; "
              "it now reads end-of-file", f->fd, path);
@@ -170,8 +174,8 @@ static void restore_fds(const struct crest_image *img, int image_fd)
     size_t nmade = 0;
     for (size_t i = 0; i < img->nfds; i++) {
         const struct crest_rec_fd *f = img->fds[i].rec;
-        if (f->fd <= 2 || f->fd == image_fd)
-            continue; /* stdin/stdout/stderr are those of `crest restart` */
+        if (f->fd <= 2 || f->fd == image_fd || f->dup_of >= 0)
+            continue; /* stdin/stdout/stderr are those of `crest restart`; dups below */
         if (f->kind == CREST_FD_PIPE && nmade < 256 && is_internal_pipe(img, f->ino)) {
             struct pipe_made *m = make_pipe(img, f->ino, above, made, &nmade);
             if (m)
@@ -183,6 +187,13 @@ static void restore_fds(const struct crest_image *img, int image_fd)
     for (size_t i = 0; i < nmade; i++) {
         close(made[i].end[0]);
         close(made[i].end[1]);
+    }
+    /* dups share the open file (and its offset) with a lower descriptor */
+    for (size_t i = 0; i < img->nfds; i++) {
+        const struct crest_rec_fd *f = img->fds[i].rec;
+        if (f->fd > 2 && f->fd != image_fd && f->dup_of >= 0 &&
+            dup3(f->dup_of, f->fd, (f->fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+            warn("cannot place fd %d (a dup of fd %d): %s", f->fd, f->dup_of, strerror(errno));
     }
 }
 

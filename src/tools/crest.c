@@ -11,7 +11,7 @@ static int usage(FILE *to)
             "usage: crest run PROG [ARG...]          start PROG with checkpoint support\n"
             "       crest checkpoint PID [-o FILE] [--term | --stop] [--no-sync]\n"
             "                                        write an image of process PID\n"
-            "       crest restart IMAGE              become the process the image holds\n"
+            "       crest restart [--copy] IMAGE     become the process the image holds\n"
             "       crest info IMAGE [--no-verify]   show and verify an image\n"
             "       crest --version\n"
             "See crest(1).\n");
