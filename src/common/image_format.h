@@ -170,7 +170,9 @@ struct crest_rec_fd {
     uint32_t mode;          /* st_mode */
     uint32_t path_len;      /* path follows (incl. NUL) */
     uint32_t pipe_size;     /* F_GETPIPE_SZ of a pipe, 0 otherwise */
-    uint32_t pipe_data_len; /* bytes that were in the pipe; follow the path */
+    uint32_t data_len;      /* bytes after the path: what was in a pipe, or the
+                             * /proc fdinfo text of an eventfd, timerfd,
+                             * signalfd or epoll descriptor */
     int32_t dup_of;         /* a lower fd sharing this open file (dup), or -1 */
     uint32_t reserved;
 };

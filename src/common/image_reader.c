@@ -191,7 +191,7 @@ static int index_records(struct crest_image *img, char *err, size_t errlen)
             const struct crest_rec_fd *f = (const void *)pl;
             if (r->size < sizeof *f || !f->path_len || f->path_len > r->size - sizeof *f ||
                 pl[sizeof *f + f->path_len - 1] ||
-                f->pipe_data_len > r->size - sizeof *f - f->path_len)
+                f->data_len > r->size - sizeof *f - f->path_len)
                 return BAD("a bad file record");
             if (grow((void **)&img->fds, img->nfds, sizeof *img->fds))
                 return say(err, errlen, "out of memory");

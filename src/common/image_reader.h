@@ -18,7 +18,7 @@ struct crest_image_mapping {
 struct crest_image_fd {
     const struct crest_rec_fd *rec;
     const char *path;
-    const unsigned char *pipe_data; /* rec->pipe_data_len bytes */
+    const unsigned char *data; /* rec->data_len bytes */
 };
 
 struct crest_image {

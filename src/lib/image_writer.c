@@ -801,7 +801,15 @@ static void write_fds(struct writer *w, const int *skip, int nskip)
             if (wfd >= 0 && first_reader(ends, nends, st.st_ino) == fd)
                 data = pipe_contents(w, fd, wfd, pipe_buf, sizeof pipe_buf);
             f = (struct crest_rec_fd *)(w->records.base + f_at);
-            f->pipe_data_len = (uint32_t)data;
+            f->data_len = (uint32_t)data;
+        } else if (f->kind == CREST_FD_OTHER && !strncmp(path, "anon_inode:", 11)) {
+            /* the kernel's own account of an eventfd, timerfd, signalfd or
+             * epoll descriptor is what the restart rebuilds it from */
+            snprintf(link, sizeof link, "/proc/self/fdinfo/%d", fd);
+            long n = crest_read_proc_file(link, (char *)pipe_buf, sizeof pipe_buf);
+            data = n > 0 ? n : 0;
+            f = (struct crest_rec_fd *)(w->records.base + f_at);
+            f->data_len = (uint32_t)data;
         }
         rec_string(w, path, (size_t)plen + 1);
         if (data > 0)

@@ -123,6 +123,11 @@ int crest_move_fd_high(int fd);
 /* 1 when fd is one of libcrest's own descriptors */
 int crest_own_fd(int fd);
 
+/* restore_kernel_fds.c: eventfd, timerfd, signalfd, epoll from fdinfo text */
+struct crest_rec_fd;
+int crest_rebuild_kernel_fd(const struct crest_rec_fd *f, const char *path, const char *info);
+void crest_fill_epoll(int epfd, const char *info);
+
 /* restore_state.c: run by the manager after a restart */
 void crest_restore_process_state(void);
 

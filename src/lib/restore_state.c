@@ -76,8 +76,8 @@ static int reopen(const struct crest_rec_fd *f, const char *path)
         return fd;
     }
     case CREST_FD_OTHER:
-        warn("fd %d (%s) is a kind of descriptor crest does not restore (eventfd, epoll, "
-             "timerfd, signalfd, ...); it now reads end-of-file", f->fd, path);
+        warn("fd %d (%s) is a kind of descriptor crest does not restore; it now reads "
+             "end-of-file", f->fd, path);
         return dead_end((f->open_flags & O_ACCMODE) != O_RDONLY);
     default:
         warn("fd %d (%s) was connected to a process that is not part of this restart; "
@@ -86,13 +86,24 @@ static int reopen(const struct crest_rec_fd *f, const char *path)
     }
 }
 
-static void restore_fd(const struct crest_rec_fd *f, const char *path, int image_fd)
+static void restore_fd(const struct crest_rec_fd *f, const char *path, const char *info,
+                       int image_fd)
 {
     if (f->fd <= 2)
         return; /* stdin/stdout/stderr are those of `crest restart` */
     if (f->fd == image_fd)
         return; /* cannot happen: the restarter chose a number the image does not use */
-    int fd = reopen(f, path);
+    int fd;
+    if (f->kind == CREST_FD_OTHER && info) {
+        fd = crest_rebuild_kernel_fd(f, path, info);
+        if (fd < 0) {
+            warn("cannot rebuild fd %d (%s): %s; it now reads end-of-file", f->fd, path,
+                 strerror(errno));
+            fd = dead_end(0);
+        }
+    } else {
+        fd = reopen(f, path);
+    }
     if (fd < 0)
         return;
     if (fd != f->fd) {
@@ -147,10 +158,10 @@ static struct pipe_made *make_pipe(const struct crest_image *img, uint64_t ino, 
             continue;
         if (f->pipe_size)
             fcntl(m->end[1], F_SETPIPE_SZ, (int)f->pipe_size);
-        if (f->pipe_data_len &&
-            write(m->end[1], img->fds[i].pipe_data, f->pipe_data_len) != (ssize_t)f->pipe_data_len)
+        if (f->data_len &&
+            write(m->end[1], img->fds[i].data, f->data_len) != (ssize_t)f->data_len)
             warn("fd %d: the %u bytes that were in its pipe could not all be put back", f->fd,
-                 f->pipe_data_len);
+                 f->data_len);
     }
     return m;
 }
@@ -163,8 +174,20 @@ static void place(int from, const struct crest_rec_fd *f)
         fcntl(f->fd, F_SETFL, (int)f->open_flags & (O_NONBLOCK | O_APPEND | O_ASYNC));
 }
 
+/* The fdinfo text saved with an eventfd, timerfd, signalfd or epoll
+ * descriptor, NUL-terminated in buf; NULL when there is none. */
+static const char *kernel_fd_info(const struct crest_image_fd *d, char *buf, size_t len)
+{
+    if (d->rec->kind != CREST_FD_OTHER || !d->rec->data_len || d->rec->data_len >= len)
+        return NULL;
+    memcpy(buf, d->data, d->rec->data_len);
+    buf[d->rec->data_len] = 0;
+    return buf;
+}
+
 static void restore_fds(const struct crest_image *img, int image_fd)
 {
+    static char info[1 << 20]; /* owned by the manager */
     int above = image_fd;
     for (size_t i = 0; i < img->nfds; i++)
         if (img->fds[i].rec->fd > above)
@@ -182,11 +205,19 @@ static void restore_fds(const struct crest_image *img, int image_fd)
                 place(m->end[(f->open_flags & O_ACCMODE) != O_RDONLY], f);
             continue;
         }
-        restore_fd(f, img->fds[i].path, image_fd);
+        restore_fd(f, img->fds[i].path, kernel_fd_info(&img->fds[i], info, sizeof info),
+                   image_fd);
     }
     for (size_t i = 0; i < nmade; i++) {
         close(made[i].end[0]);
         close(made[i].end[1]);
+    }
+    /* epoll descriptors watch again, now that what they watch is back */
+    for (size_t i = 0; i < img->nfds; i++) {
+        const struct crest_rec_fd *f = img->fds[i].rec;
+        if (f->fd > 2 && f->dup_of < 0 && !strcmp(img->fds[i].path, "anon_inode:[eventpoll]") &&
+            kernel_fd_info(&img->fds[i], info, sizeof info))
+            crest_fill_epoll(f->fd, info);
     }
     /* dups share the open file (and its offset) with a lower descriptor */
     for (size_t i = 0; i < img->nfds; i++) {
