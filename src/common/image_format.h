@@ -40,7 +40,8 @@ enum crest_record_type {
     CREST_REC_MAPPING = 3, /* struct crest_rec_mapping + path + runs + crcs */
     CREST_REC_FD = 4,      /* struct crest_rec_fd + path */
     CREST_REC_SIGNALS = 5, /* struct crest_rec_signals */
-    CREST_REC_END = 6      /* no payload; last record */
+    CREST_REC_END = 6,     /* no payload; last record */
+    CREST_REC_TIMER = 7    /* struct crest_rec_timer: a POSIX timer (timer_create) */
 };
 
 /* Every record: this header, then `size` payload bytes, padded to 8. */
@@ -175,6 +176,18 @@ struct crest_rec_fd {
                              * signalfd or epoll descriptor */
     int32_t dup_of;         /* a lower fd sharing this open file (dup), or -1 */
     uint32_t reserved;
+};
+
+/* A POSIX timer, as /proc/PID/timers and timer_gettime tell it. */
+struct crest_rec_timer {
+    int32_t id;             /* the kernel's timer id, which the program holds */
+    int32_t clockid;
+    int32_t notify;         /* SIGEV_SIGNAL, SIGEV_NONE, or SIGEV_THREAD_ID */
+    int32_t signo;
+    uint64_t sigval;        /* the value the signal carries */
+    int32_t target_tid;     /* SIGEV_THREAD_ID: the thread, by its tid then */
+    uint32_t reserved;
+    int64_t interval_s, interval_ns, value_s, value_ns;
 };
 
 /* The kernel's struct sigaction (rt_sigaction), one per signal 1..64. */

@@ -204,6 +204,13 @@ static int index_records(struct crest_image *img, char *err, size_t errlen)
                 return BAD("a short signal record");
             img->signals = (const void *)pl;
             break;
+        case CREST_REC_TIMER:
+            if (r->size < sizeof(struct crest_rec_timer))
+                return BAD("a short timer record");
+            if (grow((void **)&img->timers, img->ntimers, sizeof *img->timers))
+                return say(err, errlen, "out of memory");
+            img->timers[img->ntimers++] = (const void *)pl;
+            break;
         case CREST_REC_END:
             ended = 1;
             break;
@@ -307,6 +314,7 @@ void crest_image_close(struct crest_image *img)
     free(img->threads);
     free(img->maps);
     free(img->fds);
+    free(img->timers);
     memset(img, 0, sizeof *img);
     img->fd = -1;
 }

@@ -39,6 +39,8 @@ struct crest_image {
     struct crest_image_fd *fds;
     size_t nfds;
     const struct crest_rec_signals *signals;
+    const struct crest_rec_timer **timers;
+    size_t ntimers;
 };
 
 int crest_image_open(struct crest_image *img, const char *path, char *err, size_t errlen);

@@ -862,6 +862,41 @@ static void write_signals(struct writer *w)
     rec_end(w, at);
 }
 
+/* POSIX timers: /proc/self/timers lists them (id, signal and value, whom it
+ * notifies, clock); timer_gettime gives the time left and the interval. */
+static void write_timers(struct writer *w)
+{
+    static char text[65536];
+    long n = crest_read_proc_file("/proc/self/timers", text, sizeof text - 1);
+    if (n <= 0)
+        return;
+    text[n] = 0;
+    for (const char *p = text; (p = strstr(p, "ID: ")); p++) {
+        struct crest_rec_timer t;
+        memset(&t, 0, sizeof t);
+        char how[16] = "", whom[8] = "";
+        unsigned long long value = 0;
+        if (sscanf(p, "ID: %d\nsignal: %d/%llx\nnotify: %15[a-z]/%7[a-z].%d\nClockID: %d",
+                   &t.id, &t.signo, &value, how, whom, &t.target_tid, &t.clockid) != 7)
+            continue;
+        t.sigval = value;
+        t.notify = !strcmp(how, "none") ? SIGEV_NONE
+                   : !strcmp(whom, "tid") ? SIGEV_SIGNAL | SIGEV_THREAD_ID : SIGEV_SIGNAL;
+        struct itimerspec its;
+        if (syscall(SYS_timer_gettime, t.id, &its))
+            continue;
+        t.interval_s = its.it_interval.tv_sec;
+        t.interval_ns = its.it_interval.tv_nsec;
+        t.value_s = its.it_value.tv_sec;
+        t.value_ns = its.it_value.tv_nsec;
+        size_t at = rec_begin(w, CREST_REC_TIMER);
+        struct crest_rec_timer *r = rec_append(w, sizeof *r);
+        if (r)
+            *r = t;
+        rec_end(w, at);
+    }
+}
+
 /* ---- the whole image ---- */
 
 static int write_header(struct writer *w)
@@ -978,6 +1013,7 @@ void crest_write_image(const char *path, int sync, struct crest_write_result *re
         write_threads(&w);
         write_fds(&w, skip, (int)(sizeof skip / sizeof skip[0]));
         write_signals(&w);
+        write_timers(&w);
         size_t at = rec_begin(&w, CREST_REC_END);
         rec_end(&w, at);
     }

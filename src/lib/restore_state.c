@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/image_reader.h"
@@ -228,6 +231,63 @@ static void restore_fds(const struct crest_image *img, int image_fd)
     }
 }
 
+/* The tid a thread has now, from the tid it had at the checkpoint: the
+ * restarter wrote each thread's new tid into its glibc descriptor. */
+static pid_t tid_now(pid_t then)
+{
+    int n = atomic_load(&crest_rt.slots_used);
+    for (int i = 0; i < n && i < CREST_MAX_THREADS; i++) {
+        const struct crest_rec_thread *t = &crest_rt.slots[i].rec;
+        if (t->tid == then)
+            return t->role == CREST_THREAD_MAIN ? getpid()
+                   : crest_rt.tid_offset >= 0 ? *(volatile pid_t *)(t->fs_base + (uint64_t)crest_rt.tid_offset)
+                                              : 0;
+    }
+    return 0;
+}
+
+#define PR_TIMER_CREATE_RESTORE_IDS 77 /* Linux 6.17: timer_create takes the id asked for */
+
+/* POSIX timers come back under the ids the program holds. */
+static void restore_timers(const struct crest_image *img)
+{
+    if (!img->ntimers)
+        return;
+    if (prctl(PR_TIMER_CREATE_RESTORE_IDS, 1, 0, 0, 0)) {
+        warn("this kernel cannot give timers back their ids (%s); %zu POSIX timer(s) are lost",
+             strerror(errno), img->ntimers);
+        return;
+    }
+    for (size_t i = 0; i < img->ntimers; i++) {
+        const struct crest_rec_timer *t = img->timers[i];
+        struct sigevent sev;
+        memset(&sev, 0, sizeof sev);
+        sev.sigev_notify = t->notify;
+        sev.sigev_signo = t->signo;
+        sev.sigev_value.sival_ptr = (void *)(uintptr_t)t->sigval;
+        if (t->notify & SIGEV_THREAD_ID) {
+            sev._sigev_un._tid = tid_now(t->target_tid);
+            if (!sev._sigev_un._tid) {
+                warn("POSIX timer %d notified thread %d, which is gone; it is lost", t->id,
+                     t->target_tid);
+                continue;
+            }
+        }
+        int id = t->id;
+        if (syscall(SYS_timer_create, t->clockid, &sev, &id) || id != t->id) {
+            warn("cannot re-create POSIX timer %d: %s", t->id, strerror(errno));
+            continue;
+        }
+        struct itimerspec its = {{t->interval_s, t->interval_ns}, {t->value_s, t->value_ns}};
+        if (!its.it_value.tv_sec && !its.it_value.tv_nsec) /* expired, signal pending */
+            its.it_value = its.it_interval;
+        if ((its.it_value.tv_sec || its.it_value.tv_nsec) &&
+            syscall(SYS_timer_settime, id, 0, &its, NULL))
+            warn("cannot re-arm POSIX timer %d: %s", t->id, strerror(errno));
+    }
+    prctl(PR_TIMER_CREATE_RESTORE_IDS, 0, 0, 0, 0);
+}
+
 void crest_restore_process_state(void)
 {
     struct crest_restart_info *ri = &crest_rt.restart_info;
@@ -267,6 +327,7 @@ void crest_restore_process_state(void)
             if ((s->pending & (1ull << (sig - 1))) && sig != crest_rt.signal)
                 kill(getpid(), sig);
     }
+    restore_timers(&img);
     crest_image_close(&img);
     close(ri->image_fd);
 }
