@@ -13,7 +13,7 @@ COMMON_SRC := src/common/crc32c.c src/common/cpu_features.c src/common/maps_pars
               src/common/control_path.c src/common/image_reader.c
 LIB_SRC := src/lib/init.c src/lib/manager.c src/lib/stop.c src/lib/api.c src/lib/futex.c \
            src/lib/interpose.c src/lib/image_writer.c src/lib/restore_state.c \
-           src/lib/restore_kernel_fds.c
+           src/lib/restore_kernel_fds.c src/lib/warn.c
 LIB_ASM := src/lib/context_switch.S
 TOOL_SRC := src/tools/crest.c src/tools/cmd_run.c src/tools/cmd_checkpoint.c \
             src/tools/cmd_info.c src/tools/cmd_restart.c src/restore/restore_plan.c

@@ -137,6 +137,9 @@ int crest_real_sigaction(int sig, const struct sigaction *sa, struct sigaction *
 void crest_interpose_init(void);
 void crest_note_new_tid(int32_t old_tid);
 
+/* warn.c: one line on stderr, "crest: process PID: ...", without stdio */
+void crest_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* futex helpers */
 void crest_futex_wait(_Atomic int32_t *word, int32_t val, long timeout_ms);
 void crest_futex_wake(_Atomic int32_t *word);

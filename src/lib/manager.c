@@ -364,9 +364,8 @@ void crest_manager_restart_entry(void)
     crest_rt.listen_fd = crest_rt.wake_fd[0] = crest_rt.wake_fd[1] = crest_rt.client_fd = -1;
     crest_restore_process_state();
     if (open_control_socket() || open_wake_pipe())
-        fprintf(stderr, "crest: restarted process %d cannot open its control socket (%s); "
-                        "it runs on but cannot be checkpointed again\n",
-                (int)crest_rt.pid, strerror(errno));
+        crest_warn("cannot open a control socket after the restart (%s); it runs on but "
+                   "cannot be checkpointed again", strerrordesc_np(errno));
     crest_release_restored_threads();
     /* every restored thread has left the restarter's code by now */
     if (crest_rt.restart_info.blob_len)

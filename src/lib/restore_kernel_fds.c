@@ -102,7 +102,7 @@ void crest_fill_epoll(int epfd, const char *info)
             continue;
         struct epoll_event ev = {.events = events, .data.u64 = data};
         if (epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev) && errno != EEXIST)
-            fprintf(stderr, "crest: restarted process %d: epoll fd %d cannot watch fd %d again: %s\n",
-                    (int)getpid(), epfd, tfd, strerror(errno));
+            crest_warn("epoll fd %d cannot watch fd %d again: %s", epfd, tfd,
+                       strerrordesc_np(errno));
     }
 }

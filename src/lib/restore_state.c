@@ -21,17 +21,6 @@
 #include "../common/image_reader.h"
 #include "libcrest_internal.h"
 
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warn(const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "crest: restarted process %d: %s\n", (int)getpid(), line);
-}
-
 /* An fd whose peer is gone: reads see end-of-file, writes EPIPE. */
 static int dead_end(int writable)
 {
@@ -51,13 +40,13 @@ static int reopen(const struct crest_rec_fd *f, const char *path)
     case CREST_FD_FILE: {
         int fd = open(path, flags | O_NOCTTY);
         if (fd < 0) {
-            warn("cannot reopen fd %d (%s): %s; it now reads end-of-file", f->fd, path,
-                 strerror(errno));
+            crest_warn("cannot reopen fd %d (%s): %s; it now reads end-of-file", f->fd, path,
+                 strerrordesc_np(errno));
             return dead_end(0);
         }
         struct stat st;
         if (!fstat(fd, &st) && (uint64_t)st.st_size != f->size)
-            warn("fd %d (%s) changed size since the checkpoint (%llu -> %llu bytes)", f->fd,
+            crest_warn("fd %d (%s) changed size since the checkpoint (%llu -> %llu bytes)", f->fd,
                  path, (unsigned long long)f->size, (unsigned long long)st.st_size);
         if (!(f->open_flags & O_APPEND))
             lseek(fd, (off_t)f->offset, SEEK_SET);
@@ -70,8 +59,8 @@ static int reopen(const struct crest_rec_fd *f, const char *path)
         if (fd < 0 && f->kind == CREST_FD_TTY)
             fd = open("/dev/tty", flags | O_NOCTTY);
         if (fd < 0) {
-            warn("cannot reopen fd %d (%s): %s; it now reads end-of-file", f->fd, path,
-                 strerror(errno));
+            crest_warn("cannot reopen fd %d (%s): %s; it now reads end-of-file", f->fd, path,
+                 strerrordesc_np(errno));
             return dead_end(0);
         }
         if (f->kind == CREST_FD_DIR)
@@ -79,11 +68,11 @@ static int reopen(const struct crest_rec_fd *f, const char *path)
         return fd;
     }
     case CREST_FD_OTHER:
-        warn("fd %d (%s) is a kind of descriptor crest does not restore; it now reads "
+        crest_warn("fd %d (%s) is a kind of descriptor crest does not restore; it now reads "
              "end-of-file", f->fd, path);
         return dead_end((f->open_flags & O_ACCMODE) != O_RDONLY);
     default:
-        warn("fd %d (%s) was connected to a process that is not part of this restart; "
+        crest_warn("fd %d (%s) was connected to a process that is not part of this restart; "
              "it now reads end-of-file", f->fd, path);
         return dead_end((f->open_flags & O_ACCMODE) != O_RDONLY);
     }
@@ -100,8 +89,8 @@ static void restore_fd(const struct crest_rec_fd *f, const char *path, const cha
     if (f->kind == CREST_FD_OTHER && info) {
         fd = crest_rebuild_kernel_fd(f, path, info);
         if (fd < 0) {
-            warn("cannot rebuild fd %d (%s): %s; it now reads end-of-file", f->fd, path,
-                 strerror(errno));
+            crest_warn("cannot rebuild fd %d (%s): %s; it now reads end-of-file", f->fd, path,
+                 strerrordesc_np(errno));
             fd = dead_end(0);
         }
     } else {
@@ -111,7 +100,7 @@ static void restore_fd(const struct crest_rec_fd *f, const char *path, const cha
         return;
     if (fd != f->fd) {
         if (dup3(fd, f->fd, (f->fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
-            warn("cannot place fd %d: %s", f->fd, strerror(errno));
+            crest_warn("cannot place fd %d: %s", f->fd, strerrordesc_np(errno));
         close(fd);
     } else if (!(f->fd_flags & FD_CLOEXEC)) {
         fcntl(fd, F_SETFD, 0);
@@ -163,7 +152,7 @@ static struct pipe_made *make_pipe(const struct crest_image *img, uint64_t ino, 
             fcntl(m->end[1], F_SETPIPE_SZ, (int)f->pipe_size);
         if (f->data_len &&
             write(m->end[1], img->fds[i].data, f->data_len) != (ssize_t)f->data_len)
-            warn("fd %d: the %u bytes that were in its pipe could not all be put back", f->fd,
+            crest_warn("fd %d: the %u bytes that were in its pipe could not all be put back", f->fd,
                  f->data_len);
     }
     return m;
@@ -172,7 +161,7 @@ static struct pipe_made *make_pipe(const struct crest_image *img, uint64_t ino, 
 static void place(int from, const struct crest_rec_fd *f)
 {
     if (dup3(from, f->fd, (f->fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
-        warn("cannot place fd %d: %s", f->fd, strerror(errno));
+        crest_warn("cannot place fd %d: %s", f->fd, strerrordesc_np(errno));
     else
         fcntl(f->fd, F_SETFL, (int)f->open_flags & (O_NONBLOCK | O_APPEND | O_ASYNC));
 }
@@ -227,7 +216,7 @@ static void restore_fds(const struct crest_image *img, int image_fd)
         const struct crest_rec_fd *f = img->fds[i].rec;
         if (f->fd > 2 && f->fd != image_fd && f->dup_of >= 0 &&
             dup3(f->dup_of, f->fd, (f->fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
-            warn("cannot place fd %d (a dup of fd %d): %s", f->fd, f->dup_of, strerror(errno));
+            crest_warn("cannot place fd %d (a dup of fd %d): %s", f->fd, f->dup_of, strerrordesc_np(errno));
     }
 }
 
@@ -254,8 +243,8 @@ static void restore_timers(const struct crest_image *img)
     if (!img->ntimers)
         return;
     if (prctl(PR_TIMER_CREATE_RESTORE_IDS, 1, 0, 0, 0)) {
-        warn("this kernel cannot give timers back their ids (%s); %zu POSIX timer(s) are lost",
-             strerror(errno), img->ntimers);
+        crest_warn("this kernel cannot give timers back their ids (%s); %zu POSIX timer(s) are lost",
+             strerrordesc_np(errno), img->ntimers);
         return;
     }
     for (size_t i = 0; i < img->ntimers; i++) {
@@ -268,14 +257,14 @@ static void restore_timers(const struct crest_image *img)
         if (t->notify & SIGEV_THREAD_ID) {
             sev._sigev_un._tid = tid_now(t->target_tid);
             if (!sev._sigev_un._tid) {
-                warn("POSIX timer %d notified thread %d, which is gone; it is lost", t->id,
+                crest_warn("POSIX timer %d notified thread %d, which is gone; it is lost", t->id,
                      t->target_tid);
                 continue;
             }
         }
         int id = t->id;
         if (syscall(SYS_timer_create, t->clockid, &sev, &id) || id != t->id) {
-            warn("cannot re-create POSIX timer %d: %s", t->id, strerror(errno));
+            crest_warn("cannot re-create POSIX timer %d: %s", t->id, strerrordesc_np(errno));
             continue;
         }
         struct itimerspec its = {{t->interval_s, t->interval_ns}, {t->value_s, t->value_ns}};
@@ -283,7 +272,7 @@ static void restore_timers(const struct crest_image *img)
             its.it_value = its.it_interval;
         if ((its.it_value.tv_sec || its.it_value.tv_nsec) &&
             syscall(SYS_timer_settime, id, 0, &its, NULL))
-            warn("cannot re-arm POSIX timer %d: %s", t->id, strerror(errno));
+            crest_warn("cannot re-arm POSIX timer %d: %s", t->id, strerrordesc_np(errno));
     }
     prctl(PR_TIMER_CREATE_RESTORE_IDS, 0, 0, 0, 0);
 }
@@ -294,7 +283,7 @@ void crest_restore_process_state(void)
     struct crest_image img;
     char err[512];
     if (crest_image_open_fd(&img, ri->image_fd, ri->image_path, err, sizeof err)) {
-        warn("%s; open files, timers and the working directory are not restored", err);
+        crest_warn("%s; open files, timers and the working directory are not restored", err);
         close(ri->image_fd);
         return;
     }
@@ -306,7 +295,7 @@ void crest_restore_process_state(void)
     }
     restore_fds(&img, ri->image_fd);
     if (img.cwd && chdir(img.cwd))
-        warn("cannot enter the working directory %s: %s; it stays %s", img.cwd, strerror(errno),
+        crest_warn("cannot enter the working directory %s: %s; it stays %s", img.cwd, strerrordesc_np(errno),
              "where `crest restart` ran");
     umask(proc->umask);
     const struct crest_rec_signals *s = img.signals;
