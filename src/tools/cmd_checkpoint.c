@@ -152,9 +152,14 @@ int crest_cmd_checkpoint(int argc, char **argv)
         ssize_t r = recv(fd, (char *)&rep + got, sizeof rep - got, 0);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
+        if (r <= 0) {
+            /* the process wrote its image under this name; what it left is useless */
+            char tmp[sizeof req.path + 32];
+            snprintf(tmp, sizeof tmp, "%s.tmp.%ld", req.path, pid);
+            unlink(tmp);
             return say("process %ld ended before its image was complete; no image at %s", pid,
                        req.path);
+        }
         got += (size_t)r;
     }
     close(fd);
