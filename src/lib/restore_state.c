@@ -1,7 +1,8 @@
 /* restore_state.c — what the manager brings back after a restart, in the
- * restored process itself with the C library working: open files, working
- * directory, umask, interval timers and pending signals.  Memory, threads
- * and signal handlers are already back (the restarter did that). */
+ * restored process itself with the C library working: open files (pipes and
+ * kernel objects included), the working directory, umask, interval and POSIX
+ * timers, pending signals.  Memory, threads and signal handlers are already
+ * back (the restarter did that). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,13 +42,13 @@ static int reopen(const struct crest_rec_fd *f, const char *path)
         int fd = open(path, flags | O_NOCTTY);
         if (fd < 0) {
             crest_warn("cannot reopen fd %d (%s): %s; it now reads end-of-file", f->fd, path,
-                 strerrordesc_np(errno));
+                       strerrordesc_np(errno));
             return dead_end(0);
         }
         struct stat st;
         if (!fstat(fd, &st) && (uint64_t)st.st_size != f->size)
             crest_warn("fd %d (%s) changed size since the checkpoint (%llu -> %llu bytes)", f->fd,
-                 path, (unsigned long long)f->size, (unsigned long long)st.st_size);
+                       path, (unsigned long long)f->size, (unsigned long long)st.st_size);
         if (!(f->open_flags & O_APPEND))
             lseek(fd, (off_t)f->offset, SEEK_SET);
         return fd;
@@ -60,7 +61,7 @@ static int reopen(const struct crest_rec_fd *f, const char *path)
             fd = open("/dev/tty", flags | O_NOCTTY);
         if (fd < 0) {
             crest_warn("cannot reopen fd %d (%s): %s; it now reads end-of-file", f->fd, path,
-                 strerrordesc_np(errno));
+                       strerrordesc_np(errno));
             return dead_end(0);
         }
         if (f->kind == CREST_FD_DIR)
@@ -90,7 +91,7 @@ static void restore_fd(const struct crest_rec_fd *f, const char *path, const cha
         fd = crest_rebuild_kernel_fd(f, path, info);
         if (fd < 0) {
             crest_warn("cannot rebuild fd %d (%s): %s; it now reads end-of-file", f->fd, path,
-                 strerrordesc_np(errno));
+                       strerrordesc_np(errno));
             fd = dead_end(0);
         }
     } else {
@@ -153,7 +154,7 @@ static struct pipe_made *make_pipe(const struct crest_image *img, uint64_t ino, 
         if (f->data_len &&
             write(m->end[1], img->fds[i].data, f->data_len) != (ssize_t)f->data_len)
             crest_warn("fd %d: the %u bytes that were in its pipe could not all be put back", f->fd,
-                 f->data_len);
+                       f->data_len);
     }
     return m;
 }
