@@ -313,8 +313,14 @@ void crest_restore_process_state(void)
             if (it.it_value.tv_sec || it.it_value.tv_usec)
                 setitimer(which, &it, NULL);
         }
+        /* A pending signal of a POSIX timer comes again from the re-armed
+         * timer, with the value it carries; kill() would send it without. */
+        uint64_t from_timers = 0;
+        for (size_t i = 0; i < img.ntimers; i++)
+            if (img.timers[i]->signo >= 1 && img.timers[i]->signo <= 64)
+                from_timers |= 1ull << (img.timers[i]->signo - 1);
         for (int sig = 1; sig <= 64; sig++)
-            if ((s->pending & (1ull << (sig - 1))) && sig != crest_rt.signal)
+            if ((s->pending & ~from_timers & (1ull << (sig - 1))) && sig != crest_rt.signal)
                 kill(getpid(), sig);
     }
     restore_timers(&img);
