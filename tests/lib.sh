@@ -463,7 +463,7 @@ ckpt_restart_case() {
     times=$(resolve_times "$times")
     note "checkpoints at $times s after start"
     start_crest_run "$@"
-    local pid=$RUN_PID i=0 t n last imgs=()
+    local pid=$RUN_PID i=0 t n last imgs=() ended_early=0
     n=$(echo $times | wc -w)
     local prev_end=$RUN_T0
     for t in $times; do
@@ -474,6 +474,13 @@ ckpt_restart_case() {
         esac
         if ! alive "$pid"; then
             wait_exit "$pid" 1
+            if [ ${#imgs[@]} -ge 2 ] && [ $term_last -eq 0 ]; then
+                # a run faster than the reference run (a noisy machine): the
+                # images already taken are still checked, every one of them
+                note "the program ended before the checkpoint at ${t}s; going on with ${#imgs[@]} images"
+                ended_early=1
+                break
+            fi
             show "$WORK/original.err"
             fail "the program ended ($(describe_rc $WAIT_RC)) before the checkpoint at ${t}s: give it more work"
         fi
@@ -502,7 +509,9 @@ ckpt_restart_case() {
             kill -CONT "$pid" 2>/dev/null
         fi
     done
-    if [ $term_last -eq 1 ]; then
+    if [ "$ended_early" -eq 1 ]; then
+        compare_output original "$WAIT_RC"
+    elif [ $term_last -eq 1 ]; then
         wait_exit "$pid" 1 || fail_soft "the process still runs 1 s after checkpoint --term returned"
         [ "$WAIT_RC" -eq 137 ] || fail_soft "after checkpoint --term the process ended with $(describe_rc "$WAIT_RC"), not SIGKILL"
     else

@@ -62,6 +62,20 @@ static void wait_gone(pid_t pid)
     }
 }
 
+/* 1 when process pid has libcrest mapped. */
+static int maps_libcrest(pid_t pid)
+{
+    char path[64], line[4096];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strstr(line, "/libcrest.so") != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+
 static void wait_stopped(pid_t pid)
 {
     for (int i = 0; i < 1000 && process_state(pid) != 'T'; i++) {
@@ -136,6 +150,12 @@ int crest_cmd_checkpoint(int argc, char **argv)
             crest_control_socket_path((pid_t)pid, sa.sun_path, sizeof sa.sun_path);
     } else if (crest_control_socket_path((pid_t)pid, sa.sun_path, sizeof sa.sun_path)) {
         return say("control socket path too long");
+    }
+    /* a process that has just started may have libcrest loaded but its
+     * control socket not open yet: give it a moment */
+    for (int i = 0; i < 200 && access(sa.sun_path, F_OK) && maps_libcrest((pid_t)pid); i++) {
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
