@@ -15,7 +15,15 @@ LIB_SRC := src/lib/init.c src/lib/manager.c src/lib/stop.c src/lib/api.c src/lib
            src/lib/interpose.c src/lib/image_writer.c src/lib/restore_state.c \
            src/lib/restore_kernel_fds.c src/lib/warn.c
 LIB_ASM := src/lib/context_switch.S
+# The runtime: what crestd, mpirun and the crest command share.
+RT_SRC := src/runtime/wire.c src/runtime/loop.c src/runtime/conn.c src/runtime/sha256.c \
+          src/runtime/hosts.c src/runtime/launch.c src/runtime/runtime_dir.c \
+          src/runtime/local_client.c
+CRESTD_SRC := src/runtime/daemon_main.c src/runtime/daemon_tree.c src/runtime/daemon_job.c \
+              src/runtime/daemon_root.c
+MPIRUN_SRC := src/tools/mpirun.c
 TOOL_SRC := src/tools/crest.c src/tools/cmd_run.c src/tools/cmd_checkpoint.c \
+            src/tools/cmd_boot.c src/tools/cmd_ps.c \
             src/tools/cmd_info.c src/tools/cmd_restart.c src/restore/restore_plan.c
 # The restorer's last stage runs with nothing else mapped: it is built
 # freestanding, and `make` checks that it references nothing outside itself.
@@ -29,11 +37,16 @@ COMMON_OBJ := $(call obj,$(COMMON_SRC))
 LIB_OBJ := $(call obj,$(LIB_SRC) $(LIB_ASM))
 TOOL_OBJ := $(call obj,$(TOOL_SRC))
 BLOB_OBJ := $(BUILD)/obj/restore/restore_blob.c.o
+RT_OBJ := $(call obj,$(RT_SRC))
+CRESTD_OBJ := $(call obj,$(CRESTD_SRC))
+MPIRUN_OBJ := $(call obj,$(MPIRUN_SRC))
 
 LIBCREST := $(BUILD)/lib/libcrest.so
 CREST := $(BUILD)/bin/crest
+CRESTD := $(BUILD)/bin/crestd
+MPIRUN := $(BUILD)/bin/mpirun
 
-all: $(LIBCREST) $(CREST) $(BUILD)/include/crest.h
+all: $(LIBCREST) $(CREST) $(CRESTD) $(MPIRUN) $(BUILD)/include/crest.h
 
 $(BUILD)/obj/%.c.o: src/%.c $(wildcard src/*/*.h include/*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -53,9 +66,19 @@ $(LIBCREST): $(LIB_OBJ) $(COMMON_OBJ)
 	$(CC) -shared -Wl,-soname,libcrest.so.0 -Wl,-z,defs -Wl,-z,now -o $@ $^ $(LDFLAGS) -lpthread -ldl
 	ln -sf libcrest.so $(BUILD)/lib/libcrest.so.0
 
-$(CREST): $(TOOL_OBJ) $(BLOB_OBJ) $(COMMON_OBJ)
+$(CREST): $(TOOL_OBJ) $(BLOB_OBJ) $(COMMON_OBJ) $(RT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDFLAGS) $(TOOL_LDFLAGS)
+	$(CC) -o $@ $^ $(LDFLAGS) $(TOOL_LDFLAGS) -lpthread
+
+$(CRESTD): $(CRESTD_OBJ) $(RT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS) $(TOOL_LDFLAGS) -lpthread
+
+# mpiexec is the standard's name for the same launcher.
+$(MPIRUN): $(MPIRUN_OBJ) $(RT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDFLAGS) $(TOOL_LDFLAGS) -lpthread
+	ln -sf mpirun $(BUILD)/bin/mpiexec
 
 $(BUILD)/include/crest.h: include/crest.h
 	@mkdir -p $(dir $@)
@@ -65,6 +88,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 755 $(CREST) $(DESTDIR)$(PREFIX)/bin/crest
+	install -m 755 $(CRESTD) $(DESTDIR)$(PREFIX)/bin/crestd
+	install -m 755 $(MPIRUN) $(DESTDIR)$(PREFIX)/bin/mpirun
+	ln -sf mpirun $(DESTDIR)$(PREFIX)/bin/mpiexec
 	install -m 755 $(LIBCREST) $(DESTDIR)$(PREFIX)/lib/libcrest.so.0
 	ln -sf libcrest.so.0 $(DESTDIR)$(PREFIX)/lib/libcrest.so
 	install -m 644 include/crest.h $(DESTDIR)$(PREFIX)/include/crest.h
@@ -82,7 +108,8 @@ demo: all
 # restorer's last stage cannot be instrumented: see README.md).
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 sanitize:
-	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(SAN)" TOOL_LDFLAGS="$(SAN)" build-asan/bin/crest
+	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(SAN)" TOOL_LDFLAGS="$(SAN)" build-asan/bin/crest \
+	    build-asan/bin/crestd build-asan/bin/mpirun
 
 clean:
 	rm -rf $(BUILD) build-asan

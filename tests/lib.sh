@@ -240,6 +240,12 @@ build_prog() {
         [ -e "$REPO/src/common/image_format.h" ] || { echo "src/common/image_format.h does not exist"; return 1; }
         extra=(-I"$REPO/src/common")
         ;;
+    unit_sha256 | unit_hosts)
+        # the module under test is compiled in: rebuilt when it changes too
+        local module=$REPO/src/runtime/${name#unit_}
+        extra=(-I"$REPO/src/runtime" "$module.c")
+        { [ "$out" -nt "$module.c" ] && [ "$out" -nt "$module.h" ]; } || rm -f "$out"
+        ;;
     esac
     mkdir -p "$TBIN"
     if [ -x "$out" ] && [ "$out" -nt "$src" ]; then

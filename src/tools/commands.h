@@ -6,6 +6,9 @@ int crest_cmd_run(int argc, char **argv);
 int crest_cmd_checkpoint(int argc, char **argv);
 int crest_cmd_restart(int argc, char **argv);
 int crest_cmd_info(int argc, char **argv);
+int crest_cmd_boot(int argc, char **argv);
+int crest_cmd_halt(int argc, char **argv);
+int crest_cmd_ps(int argc, char **argv);
 
 /* Absolute path of libcrest.so next to this crest (../lib), or $CREST_LIB. */
 int crest_find_library(char *buf, unsigned long len);

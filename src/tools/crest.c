@@ -1,4 +1,5 @@
-/* crest.c — the `crest` command: run, checkpoint, restart, info. */
+/* crest.c — the `crest` command: run, checkpoint, restart, info, and the
+ * runtime's boot, halt and ps. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,9 @@ static int usage(FILE *to)
             "                                        write an image of process PID\n"
             "       crest restart [--copy] IMAGE     become the process the image holds\n"
             "       crest info IMAGE [--no-verify]   show and verify an image\n"
+            "       crest boot HOSTFILE              start daemons on the hosts, kept for later jobs\n"
+            "       crest halt                       end the daemons of crest boot\n"
+            "       crest ps                         list your running jobs\n"
             "       crest --version\n"
             "See crest(1).\n");
     return to == stderr ? 2 : 0;
@@ -31,6 +35,12 @@ int main(int argc, char **argv)
         return crest_cmd_restart(argc - 1, argv + 1);
     if (!strcmp(cmd, "info"))
         return crest_cmd_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "boot"))
+        return crest_cmd_boot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "halt"))
+        return crest_cmd_halt(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ps"))
+        return crest_cmd_ps(argc - 1, argv + 1);
     if (!strcmp(cmd, "--version")) {
         printf("crest %d.%d\n", CREST_VERSION_MAJOR, CREST_VERSION_MINOR);
         return 0;

@@ -1,0 +1,570 @@
+/* mpirun.c — mpirun / mpiexec: starts a parallel job and stands for it on
+ * the user's terminal.  The work is done by the daemons: mpirun hands the
+ * job to the root crestd (its own child, or the one of a `crest boot`),
+ * then relays stdio, signals and, at the end, the job's exit code. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../runtime/conn.h"
+#include "../runtime/hosts.h"
+#include "../runtime/launch.h"
+#include "../runtime/loop.h"
+#include "../runtime/runtime_dir.h"
+#include "../runtime/wire.h"
+
+extern char **environ;
+
+#define STDIN_WINDOW (1u << 20) /* stdin bytes queued toward rank 0 before we stop reading */
+#define JOB_TAG_OUTPUT 1u
+
+struct options {
+    int np;
+    int map_by_node;
+    int tag_output;
+    const char *hostlist;
+    const char *hostfile;
+    char **setenv;  /* -x VAR=value */
+    int nsetenv;
+    char **argv;
+};
+
+/* mpirun's state; single-threaded, owned by main's loop. */
+static struct crest_conn *runtime;
+static pid_t root_pid;
+static uint32_t job_id;
+static int accepted, done, exit_code = 1;
+static int tag_output;
+static int stdin_open = -1;      /* fd being read for rank 0, -1 when none */
+static int interrupts;
+static unsigned char *at_line_start[3]; /* per stream (1, 2), per rank */
+static int line_state_ranks;
+static const char *progname = "mpirun";
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char line[1400];
+    int n = snprintf(line, sizeof line, "%s: ", progname);
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    if (write(2, line, (size_t)n) < 0) {
+    }
+}
+
+static int usage(FILE *to)
+{
+    fprintf(to,
+            "usage: %s [-np N | -n N] [-H HOST[:SLOTS],... | --hostfile FILE] [-x VAR[=VALUE]]...\n"
+            "              [--map-by slot|node] [--tag-output] PROG [ARG...]\n"
+            "  -np, -n N          start N processes (default: one per slot)\n"
+            "  -H, --host LIST    hosts and their slots, e.g. node1:4,node2:4\n"
+            "  --hostfile FILE    one host a line: \"host\", \"host slots=N\" or \"host:N\"\n"
+            "  -x VAR[=VALUE]     set VAR for every process (the environment is passed on anyway)\n"
+            "  --map-by slot|node fill each host's slots in turn (slot), or round-robin (node)\n"
+            "  --tag-output       prefix each output line with [rank]\n"
+            "Other hosts are reached with ssh (CREST_RSH overrides the command), or srun inside\n"
+            "a Slurm allocation. Inside a `crest boot`, its daemons are used. See crest(1).\n",
+            progname);
+    return to == stderr ? 2 : 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes a rank's output; with --tag-output each line starts with [rank]. */
+static void output(int rank, int stream, const uint8_t *p, size_t n)
+{
+    int fd = stream == 2 ? 2 : 1;
+    if (!tag_output) {
+        write_all(fd, p, n);
+        return;
+    }
+    if (rank >= line_state_ranks) {
+        int grow = rank + 64;
+        for (int s = 1; s <= 2; s++) {
+            unsigned char *q = realloc(at_line_start[s], (size_t)grow);
+            if (!q)
+                return;
+            memset(q + line_state_ranks, 1, (size_t)(grow - line_state_ranks));
+            at_line_start[s] = q;
+        }
+        line_state_ranks = grow;
+    }
+    unsigned char *start = &at_line_start[stream == 2 ? 2 : 1][rank];
+    /* Build the tagged text and write it at once: lines stay whole. */
+    size_t lines = 1;
+    for (size_t i = 0; i < n; i++)
+        lines += p[i] == '\n';
+    char *buf = malloc(n + lines * 16);
+    if (!buf)
+        return;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (*start) {
+            o += (size_t)sprintf(buf + o, "[%d] ", rank);
+            *start = 0;
+        }
+        buf[o++] = (char)p[i];
+        if (p[i] == '\n')
+            *start = 1;
+    }
+    write_all(fd, buf, o);
+    free(buf);
+}
+
+static void finish(int code)
+{
+    /* Wait for our root daemon: once it is gone, so is the whole tree. */
+    if (root_pid > 0) {
+        for (int i = 0; i < 500; i++) {
+            if (waitpid(root_pid, NULL, WNOHANG) != 0)
+                break;
+            usleep(10000);
+        }
+    }
+    exit(code);
+}
+
+static void on_message(struct crest_conn *c, const struct crest_wire_header *h, const uint8_t *p)
+{
+    struct crest_rbuf r = crest_rbuf_of(p, h->length);
+    switch (h->type) {
+    case MSG_ACCEPTED: /* the ranks are being started */
+        accepted = 1;
+        job_id = h->job;
+        if (stdin_open < 0)
+            crest_conn_send(c, MSG_STDIN, job_id, NULL, 0); /* rank 0 reads EOF */
+        return;
+    case MSG_REFUSED:
+        say("%.*s", (int)h->length, (const char *)p);
+        done = 1;
+        exit_code = 1;
+        return;
+    case MSG_STDIO: {
+        int rank = (int)crest_rbuf_u32(&r);
+        int stream = (int)crest_rbuf_u32(&r);
+        size_t n;
+        const uint8_t *data = crest_rbuf_bytes(&r, &n);
+        if (!r.bad && rank >= 0)
+            output(rank, stream, data, n);
+        return;
+    }
+    case MSG_NOTICE:
+        say("%.*s", (int)h->length, (const char *)p);
+        return;
+    case MSG_JOB_DONE: {
+        exit_code = (int)crest_rbuf_u32(&r);
+        char reason[1024];
+        crest_rbuf_str(&r, reason, sizeof reason);
+        if (!r.bad && reason[0])
+            say("%s", reason);
+        done = 1;
+        return;
+    }
+    }
+}
+
+static void on_closed(struct crest_conn *c, const char *why)
+{
+    runtime = NULL;
+    if (!done) {
+        say("lost the connection to the runtime (%s); the job's processes are being ended", why);
+        done = 1;
+        exit_code = 1;
+    }
+}
+
+static const struct crest_conn_ops ops = { on_message, on_closed, NULL };
+
+/* ------------------------------------------------------------- stdin, signals */
+
+static void stop_stdin(void)
+{
+    if (stdin_open < 0)
+        return;
+    crest_loop_unwatch(stdin_open);
+    stdin_open = -1;
+    if (runtime)
+        crest_conn_send(runtime, MSG_STDIN, job_id, NULL, 0); /* EOF for rank 0 */
+}
+
+static void on_stdin(void *arg, int fd, short revents)
+{
+    char buf[65536];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        stop_stdin();
+        return;
+    }
+    if (runtime)
+        crest_conn_send(runtime, MSG_STDIN, job_id, buf, (size_t)n);
+}
+
+static void on_signal(void *arg, int fd, short revents)
+{
+    struct signalfd_siginfo si;
+    while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+            if (root_pid > 0 && waitpid(root_pid, NULL, WNOHANG) == root_pid)
+                root_pid = 0;
+            continue;
+        }
+        if (!runtime)
+            continue;
+        if (sig == SIGUSR2) {
+            uint32_t s = (uint32_t)sig;
+            crest_conn_send(runtime, MSG_SIGNAL, job_id, &s, sizeof s);
+            continue;
+        }
+        /* SIGINT, SIGTERM, SIGHUP: end the job; a second one kills at once. */
+        uint32_t s = ++interrupts > 1 ? SIGKILL : (uint32_t)sig;
+        if (interrupts == 1)
+            say("ending the job on signal %d (%s)%s", sig, strsignal(sig),
+                isatty(2) ? "; again to kill at once" : "");
+        crest_conn_send(runtime, MSG_KILL_JOB, job_id, &s, sizeof s);
+    }
+}
+
+/* ------------------------------------------------------------- setting up */
+
+static int is_one_of(const char *a, const char **names)
+{
+    for (; *names; names++)
+        if (!strcmp(a, *names))
+            return 1;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->setenv = calloc((size_t)argc, sizeof *o->setenv);
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-')
+            break;
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+#define IS(...) is_one_of(a, (const char *[]){ __VA_ARGS__, NULL })
+        if (IS("-h", "--help", "-help")) {
+            usage(stdout);
+            exit(0);
+        }
+        if (IS("-np", "--np", "-n", "--n", "-c")) {
+            if (!v) goto missing;
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > (1 << 22)) {
+                say("%s wants a number of processes >= 1, got \"%s\"", a, v);
+                return -1;
+            }
+            o->np = (int)n;
+            i++;
+        } else if (IS("-H", "--host", "-host", "-hosts", "--hosts")) {
+            if (!v) goto missing;
+            o->hostlist = v;
+            i++;
+        } else if (IS("--hostfile", "-hostfile", "--machinefile", "-machinefile", "-f")) {
+            if (!v) goto missing;
+            o->hostfile = v;
+            i++;
+        } else if (IS("-x")) {
+            if (!v) goto missing;
+            o->setenv[o->nsetenv++] = (char *)v;
+            i++;
+        } else if (IS("--map-by", "-map-by")) {
+            if (!v) goto missing;
+            if (!strcmp(v, "node"))
+                o->map_by_node = 1;
+            else if (strcmp(v, "slot") && strcmp(v, "core")) {
+                say("--map-by wants slot or node, got \"%s\"", v);
+                return -1;
+            }
+            i++;
+        } else if (IS("--bynode", "-bynode")) {
+            o->map_by_node = 1;
+        } else if (IS("--byslot", "-byslot")) {
+            o->map_by_node = 0;
+        } else if (IS("--tag-output", "-tag-output", "-l", "-prepend-rank", "--prepend-rank")) {
+            o->tag_output = 1;
+        } else if (IS("--oversubscribe", "-oversubscribe", "--allow-run-as-root")) {
+            /* Oversubscription is always allowed; root may run jobs. */
+        } else {
+            say("unknown option %s (see %s --help)", a, progname);
+            return -1;
+        }
+#undef IS
+    }
+    if (i >= argc) {
+        say("no program to run (see %s --help)", progname);
+        return -1;
+    }
+    if (o->hostlist && o->hostfile) {
+        say("give hosts with -H or with --hostfile, not both");
+        return -1;
+    }
+    o->argv = argv + i;
+    return 0;
+missing:
+    say("%s wants a value (see %s --help)", argv[i], progname);
+    return -1;
+}
+
+/* The environment the ranks get: ours, with -x settings applied. */
+static char **job_environment(const struct options *o, int *count)
+{
+    int n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc((size_t)(n + o->nsetenv + 1), sizeof *env);
+    if (!env)
+        return NULL;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        /* Not ours to pass on: the connection of a crest runtime we may
+         * ourselves run under. */
+        if (!strncmp(environ[i], "CREST_RT_FD=", 12))
+            continue;
+        env[k++] = environ[i];
+    }
+    for (int s = 0; s < o->nsetenv; s++) {
+        const char *x = o->setenv[s];
+        const char *eq = strchr(x, '=');
+        size_t name_len = eq ? (size_t)(eq - x) : strlen(x);
+        char *entry;
+        if (eq) {
+            entry = (char *)x;
+        } else {
+            const char *val = getenv(x);
+            if (!val)
+                continue; /* -x of an unset variable: nothing to pass */
+            entry = NULL;
+            for (int i = 0; i < k; i++)
+                if (!strncmp(env[i], x, name_len) && env[i][name_len] == '=')
+                    entry = env[i];
+            if (!entry)
+                continue;
+        }
+        int replaced = 0;
+        for (int i = 0; i < k; i++)
+            if (!strncmp(env[i], x, name_len) && env[i][name_len] == '=') {
+                env[i] = entry;
+                replaced = 1;
+            }
+        if (!replaced)
+            env[k++] = entry;
+    }
+    env[k] = NULL;
+    *count = k;
+    return env;
+}
+
+static int load_hosts(const struct options *o, struct crest_hosts *h)
+{
+    char err[1024];
+    memset(h, 0, sizeof *h);
+    if (o->hostfile) {
+        if (crest_hosts_parse_file(o->hostfile, h, err, sizeof err)) {
+            say("%s", err);
+            return -1;
+        }
+    } else if (o->hostlist) {
+        if (crest_hosts_parse_list(o->hostlist, h, err, sizeof err)) {
+            say("%s", err);
+            return -1;
+        }
+    } else if (getenv("SLURM_JOB_ID") && getenv("SLURM_JOB_NODELIST")) {
+        if (crest_hosts_from_slurm(getenv("SLURM_JOB_NODELIST"), getenv("SLURM_TASKS_PER_NODE"), h, err,
+                                   sizeof err)) {
+            say("the Slurm allocation: %s", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Connects to the root daemon of a `crest boot`, if one runs; else starts
+ * a root daemon of our own. Returns the connection's fd. */
+static int connect_runtime(void)
+{
+    char dir[256], path[300], err[512];
+    if (crest_runtime_dir(dir, sizeof dir, err, sizeof err)) {
+        say("%s", err);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/boot.sock", dir);
+    const char *noboot = getenv("CREST_NO_BOOT");
+    if (!(noboot && *noboot && strcmp(noboot, "0"))) {
+        int s = crest_local_connect(path);
+        if (s >= 0)
+            return s;
+    }
+    char crestd_path[PATH_MAX];
+    const char *env = getenv("CREST_CRESTD");
+    if (env && *env) {
+        snprintf(crestd_path, sizeof crestd_path, "%s", env);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", crestd_path, sizeof crestd_path - 8);
+        if (n <= 0) {
+            say("cannot find where mpirun is installed: %s", strerror(errno));
+            return -1;
+        }
+        crestd_path[n] = 0;
+        char *slash = strrchr(crestd_path, '/');
+        strcpy(slash + 1, "crestd");
+    }
+    if (access(crestd_path, X_OK)) {
+        say("cannot run %s: %s (set CREST_CRESTD to the crestd program)", crestd_path, strerror(errno));
+        return -1;
+    }
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
+        say("cannot make a socket pair: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        say("cannot fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        /* Its own process group: Ctrl-C is ours to turn into an orderly end. */
+        setpgid(0, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        int fd = dup(sp[1]); /* without close-on-exec */
+        char fdarg[16];
+        snprintf(fdarg, sizeof fdarg, "%d", fd);
+        execl(crestd_path, "crestd", "--starter-fd", fdarg, (char *)NULL);
+        fprintf(stderr, "%s: cannot run %s: %s\n", progname, crestd_path, strerror(errno));
+        _exit(127);
+    }
+    close(sp[1]);
+    root_pid = pid;
+    return sp[0];
+}
+
+int main(int argc, char **argv)
+{
+    const char *base = strrchr(argv[0], '/');
+    progname = base ? base + 1 : argv[0];
+    if (argc < 2)
+        return usage(stderr);
+    if (!strcmp(argv[1], "--version")) {
+        printf("%s (crest) 0.1\n", progname);
+        return 0;
+    }
+    struct options o;
+    if (parse_args(argc, argv, &o))
+        return 2;
+    tag_output = o.tag_output;
+    struct crest_hosts hosts;
+    if (load_hosts(&o, &hosts))
+        return 2;
+
+    sigset_t set;
+    sigemptyset(&set);
+    int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR2, SIGCHLD };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(&set, sigs[i]);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTTIN, SIG_IGN);
+    int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    crest_loop_watch(sfd, POLLIN, on_signal, NULL);
+
+    int fd = connect_runtime();
+    if (fd < 0)
+        return 1;
+    runtime = crest_conn_new(fd, CREST_CONN_TRUSTED, NULL, &ops, NULL, "crestd");
+
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        snprintf(cwd, sizeof cwd, "/");
+    int envc = 0;
+    char **env = job_environment(&o, &envc);
+    struct crest_launcher launcher;
+    crest_launcher_from_env(&launcher);
+    struct crest_wbuf b = { 0 };
+    crest_wbuf_u32(&b, (uint32_t)o.np);
+    crest_wbuf_u32(&b, (uint32_t)o.map_by_node);
+    crest_wbuf_u32(&b, o.tag_output ? JOB_TAG_OUTPUT : 0);
+    crest_wbuf_u32(&b, (uint32_t)getpid());
+    crest_wbuf_str(&b, cwd);
+    int argcount = 0;
+    while (o.argv[argcount])
+        argcount++;
+    crest_wbuf_u32(&b, (uint32_t)argcount);
+    for (int i = 0; i < argcount; i++)
+        crest_wbuf_str(&b, o.argv[i]);
+    crest_wbuf_u32(&b, (uint32_t)envc);
+    for (int i = 0; i < envc; i++)
+        crest_wbuf_str(&b, env[i]);
+    crest_wbuf_u32(&b, (uint32_t)hosts.count);
+    for (int i = 0; i < hosts.count; i++) {
+        crest_wbuf_str(&b, hosts.host[i].name);
+        crest_wbuf_u32(&b, (uint32_t)hosts.host[i].slots);
+        crest_wbuf_u32(&b, (uint32_t)hosts.host[i].slots_given);
+    }
+    crest_wbuf_u32(&b, (uint32_t)launcher.kind);
+    crest_wbuf_str(&b, launcher.rsh);
+    if (!runtime || crest_conn_send_wbuf(runtime, MSG_SUBMIT, 0, &b)) {
+        say("cannot hand the job to crestd");
+        return 1;
+    }
+    crest_wbuf_free(&b);
+    free(env);
+    crest_hosts_free(&hosts);
+
+    /* stdin goes to rank 0; not read when we are in the background of a
+     * terminal (reading would stop us). */
+    int foreground = !isatty(0) || tcgetpgrp(0) == getpgrp();
+    if (foreground && fcntl(0, F_GETFL) >= 0) {
+        stdin_open = 0;
+        crest_loop_watch(0, POLLIN, on_stdin, NULL);
+    }
+    while (!done) {
+        if (stdin_open >= 0)
+            crest_loop_set_events(0, accepted && runtime && crest_conn_backlog(runtime) < STDIN_WINDOW ? POLLIN : 0);
+        crest_loop_run_once(-1);
+        crest_conn_reap();
+    }
+    finish(exit_code);
+}
