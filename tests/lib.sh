@@ -246,6 +246,12 @@ build_prog() {
         extra=(-I"$REPO/src/runtime" "$module.c")
         { [ "$out" -nt "$module.c" ] && [ "$out" -nt "$module.h" ]; } || rm -f "$out"
         ;;
+    rt_exchange)
+        # a rank using the runtime's client side, as the MPI library does
+        local rt=$REPO/src/runtime
+        extra=(-I"$rt" "$rt/rank_client.c" "$rt/wire.c")
+        { [ "$out" -nt "$rt/rank_client.c" ] && [ "$out" -nt "$rt/wire.c" ]; } || rm -f "$out"
+        ;;
     esac
     mkdir -p "$TBIN"
     if [ -x "$out" ] && [ "$out" -nt "$src" ]; then

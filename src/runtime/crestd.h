@@ -19,7 +19,7 @@
 
 #define CRESTD_MAX_DAEMONS 4096
 #define KILL_GRACE_MS 3000     /* SIGTERM, then SIGKILL after this */
-#define PARTIAL_LINE_MS 100    /* an unterminated line is sent after this */
+#define PARTIAL_LINE_MS 300    /* an unterminated line is sent after this long idle */
 #define BACKLOG_HIGH (8u << 20) /* stop reading producers above this */
 
 struct child_daemon {

@@ -97,7 +97,8 @@ static void partial_out_due(void *arg) { ((struct rank_proc *)arg)->out.timer = 
 static void partial_err_due(void *arg) { ((struct rank_proc *)arg)->err.timer = 0; flush_partial(arg, 2); }
 
 /* Sends the complete lines of what arrived; an unterminated tail waits for
- * its newline, at most PARTIAL_LINE_MS (a prompt, a progress dot). */
+ * its newline until the rank has been quiet for PARTIAL_LINE_MS (a prompt,
+ * a progress dot). */
 static void take_output(struct rank_proc *rp, int stream, const char *p, size_t n)
 {
     struct line_buffer *lb = buffer_of(rp, stream);
@@ -119,8 +120,8 @@ static void take_output(struct rank_proc *rp, int stream, const char *p, size_t 
             whole = i;
             break;
         }
-    if (lb->len >= LINE_FLUSH_AT)
-        whole = lb->len;
+    if (!whole && lb->len >= LINE_FLUSH_AT)
+        whole = lb->len; /* one line longer than this goes in pieces */
     if (whole) {
         send_output(rp, stream, lb->data, whole);
         memmove(lb->data, lb->data + whole, lb->len - whole);
@@ -129,7 +130,12 @@ static void take_output(struct rank_proc *rp, int stream, const char *p, size_t 
             crest_loop_cancel(lb->timer);
         lb->timer = 0;
     }
-    if (lb->len && !lb->timer)
+    /* The wait restarts with every arrival: a rank in the middle of a
+     * long line is not cut, one that stopped at a prompt is shown. */
+    if (lb->timer)
+        crest_loop_cancel(lb->timer);
+    lb->timer = 0;
+    if (lb->len)
         lb->timer = crest_loop_timer(PARTIAL_LINE_MS, stream == 1 ? partial_out_due : partial_err_due, rp);
 }
 

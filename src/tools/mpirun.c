@@ -48,8 +48,6 @@ static int accepted, done, exit_code = 1;
 static int tag_output;
 static int stdin_open = -1;      /* fd being read for rank 0, -1 when none */
 static int interrupts;
-static unsigned char *at_line_start[3]; /* per stream (1, 2), per rank */
-static int line_state_ranks;
 static const char *progname = "mpirun";
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -100,43 +98,39 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-/* Writes a rank's output; with --tag-output each line starts with [rank]. */
+/* Writes a rank's output.  Whole lines arrive in one piece; an unfinished
+ * line (a prompt) arrives alone.  While one rank's line is unfinished on a
+ * stream, output of another rank first ends it with a newline: lines are
+ * never mixed, and the rest of the unfinished one comes as a line of its
+ * own.  With --tag-output every line starts with "[rank] ". */
 static void output(int rank, int stream, const uint8_t *p, size_t n)
 {
-    int fd = stream == 2 ? 2 : 1;
-    if (!tag_output) {
-        write_all(fd, p, n);
+    static int open_rank[3] = { -1, -1, -1 }; /* per stream: rank with an unfinished line */
+    int s = stream == 2 ? 2 : 1;
+    int fd = s;
+    if (n == 0)
         return;
-    }
-    if (rank >= line_state_ranks) {
-        int grow = rank + 64;
-        for (int s = 1; s <= 2; s++) {
-            unsigned char *q = realloc(at_line_start[s], (size_t)grow);
-            if (!q)
-                return;
-            memset(q + line_state_ranks, 1, (size_t)(grow - line_state_ranks));
-            at_line_start[s] = q;
-        }
-        line_state_ranks = grow;
-    }
-    unsigned char *start = &at_line_start[stream == 2 ? 2 : 1][rank];
-    /* Build the tagged text and write it at once: lines stay whole. */
-    size_t lines = 1;
+    size_t lines = 2;
     for (size_t i = 0; i < n; i++)
         lines += p[i] == '\n';
-    char *buf = malloc(n + lines * 16);
+    char *buf = malloc(n + lines * 16 + 1);
     if (!buf)
         return;
     size_t o = 0;
+    int at_start = 1;
+    if (open_rank[s] == rank)
+        at_start = 0;
+    else if (open_rank[s] >= 0)
+        buf[o++] = '\n';
     for (size_t i = 0; i < n; i++) {
-        if (*start) {
+        if (at_start && tag_output)
             o += (size_t)sprintf(buf + o, "[%d] ", rank);
-            *start = 0;
-        }
+        at_start = 0;
         buf[o++] = (char)p[i];
         if (p[i] == '\n')
-            *start = 1;
+            at_start = 1;
     }
+    open_rank[s] = p[n - 1] == '\n' ? -1 : rank;
     write_all(fd, buf, o);
     free(buf);
 }
