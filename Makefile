@@ -96,6 +96,9 @@ install: all
 	install -m 644 include/crest.h $(DESTDIR)$(PREFIX)/include/crest.h
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	ln -sf mpirun.1 $(DESTDIR)$(PREFIX)/share/man/man1/mpiexec.1
 
 check: all
 	bash tests/run.sh

@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # gcc/make/libc headers to build, binutils for the restorer's build check,
-# procps/util-linux/psmisc for the tests (pgrep, setpriv, fuser).
-PACKAGES=(gcc make libc6-dev binutils procps util-linux psmisc)
+# procps/util-linux/psmisc for the tests (pgrep, setpriv, fuser); the
+# runtime's tests make hosts of network namespaces (iproute2) reached by
+# ssh (openssh-server, openssh-client); libmpich-dev holds the MPICH header
+# our mpi.h is checked against.
+PACKAGES=(gcc make libc6-dev binutils procps util-linux psmisc iproute2 openssh-server openssh-client
+          libmpich-dev)
 
 install_dependencies() {
     local missing=()
