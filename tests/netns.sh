@@ -15,6 +15,14 @@
 #                        run by the EXIT trap)
 #   netns_cleanup_stale  remove what killed earlier runs left behind
 #
+# After netns_sshd_start, `$NETNS_SSH ADDR CMD...` (unquoted: it is a
+# command line) runs CMD as root on the host whose address is ADDR, through
+# root's shell (bash -c); CREST_RSH, exported, is the same command line,
+# for the launcher, which splits it on spaces.  netns_setup chains
+# netns_teardown into the EXIT trap that lib.sh set, so a case that fails
+# or is killed (SIGTERM, run.sh's time limit) leaves nothing; after SIGKILL
+# the next setup's netns_cleanup_stale removes the leftovers.
+#
 # Layout: a bridge cr<PID>br in the root namespace with address
 # 10.R.0.254/24 (NETNS_ROOT_ADDR: where the hosts reach processes of the
 # root namespace), and for host K a namespace crest<PID>h<K> whose eth0 is
@@ -80,8 +88,9 @@ netns_require() {
 # Start time of process $1 (field 22 of /proc/PID/stat), empty if none.
 _netns_starttime() {
     local s
-    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    read -r s 2>/dev/null <"/proc/$1/stat" || return 0
     s=${s##*) }
+    # shellcheck disable=SC2086 # split into the fields after the name
     set -- $s
     echo "${20}"
 }
@@ -110,6 +119,7 @@ _netns_kill_inside() {
         pids=$(ip netns pids "$ns" 2>/dev/null)
         [ -n "$pids" ] || return 0
         [ $i -ge 60 ] && { echo "netns: processes still in $ns after SIGKILL: $pids" >&2; return 1; }
+        # shellcheck disable=SC2086 # one PID a word
         kill -9 $pids 2>/dev/null
         sleep 0.05
         i=$((i + 1))
@@ -142,14 +152,19 @@ _netns_firewall_open() {
         done
     fi
     if command -v nft >/dev/null 2>&1; then
-        if nft list ruleset 2>/dev/null | grep -Eq 'hook (input|forward|output) .*policy drop'; then
-            note "netns: an nft chain has policy drop; if the hosts cannot connect, that ruleset is why"
-        fi
+        # iptables-nft keeps its chains in table "ip filter": handled above
+        local skip=none table
+        [ ${#_NETNS_FW_RULES[@]} -gt 0 ] && skip="ip filter"
+        table=$(nft list ruleset 2>/dev/null | awk -v skip="$skip" '
+            $1 == "table" { t = $2 " " $3 }
+            /hook (input|forward|output) / && /policy drop/ && t != skip { print t; exit }')
+        [ -z "$table" ] ||
+            note "netns: nft table '$table' has a chain with policy drop; if the hosts cannot connect, that is why"
     fi
 }
 
 _netns_firewall_close() {
-    local rule i
+    local rule
     for rule in "${_NETNS_FW_RULES[@]}"; do
         # shellcheck disable=SC2086
         iptables -w 5 -D $rule 2>/dev/null
@@ -166,7 +181,7 @@ _netns_firewall_stale() {
             pid=$(echo "$line" | sed -E 's/.*-[io] cr([0-9]+)br( .*|$)/\1/')
             _netns_owner_alive "$pid" && continue
             # shellcheck disable=SC2086
-            iptables -w 5 -D ${line#-A } 2>/dev/null
+            iptables -w 5 -D ${line#-A } 2>/dev/null && note "netns: removed stale iptables rule '$line'"
         done
 }
 
@@ -175,11 +190,11 @@ _netns_firewall_stale() {
 # True when 10.$1.0.0/24 overlaps a route (any table) or an address of the
 # root namespace.
 _netns_subnet_used() {
-    local r=$1 p a b c d len net m mask mine=$((10 << 24 | $1 << 16))
+    local p a b c d len net m mask mine=$((10 << 24 | $1 << 16))
     for p in $( (ip -4 -o route show table all; ip -4 -o addr show) 2>/dev/null | awk '
         $1 == "default" { next }
         $1 ~ /^(unicast|local|broadcast|multicast|unreachable|blackhole|prohibit|throw|nat|anycast)$/ { print $2; next }
-        $2 == "lo" || $3 == "inet" { print $4; next }
+        $3 == "inet" { print $4; next }
         { print $1 }'); do
         [[ $p =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)(/([0-9]+))?$ ]] || continue
         a=${BASH_REMATCH[1]} b=${BASH_REMATCH[2]} c=${BASH_REMATCH[3]} d=${BASH_REMATCH[4]}
@@ -197,19 +212,23 @@ _netns_subnet_used() {
 # ---------------------------------------------------------------- setup
 
 netns_cleanup_stale() {
-    local ns pid link st
+    local ns pid link st dead=()
     for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
         [[ $ns =~ ^crest([0-9]+)[hp][0-9]*$ ]] || continue
         pid=${BASH_REMATCH[1]}
         _netns_owner_alive "$pid" && continue
         _netns_kill_inside "$ns"
-        ip netns delete "$ns" 2>/dev/null && note "netns: removed stale namespace $ns"
+        dead+=("$ns")
     done
+    # interfaces before namespaces: see netns_teardown
     for link in $(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
         [[ $link =~ ^cr([0-9]+)(br|v[0-9]+|p|pa|pb)$ ]] || continue
         pid=${BASH_REMATCH[1]}
         _netns_owner_alive "$pid" && continue
         ip link delete "$link" 2>/dev/null && note "netns: removed stale interface $link"
+    done
+    for ns in "${dead[@]}"; do
+        ip netns delete "$ns" 2>/dev/null && note "netns: removed stale namespace $ns"
     done
     _netns_firewall_stale
     for st in "$_NETNS_STATE_DIR"/[0-9]*; do
@@ -218,17 +237,20 @@ netns_cleanup_stale() {
     done
 }
 
-# Chains netns_teardown after whatever EXIT trap is set (lib.sh's
-# cleanup_processes: the processes the case started, some of them ssh
-# clients talking to the hosts, go first), without editing lib.sh.
+# Chains netns_teardown with whatever EXIT trap is set (lib.sh's
+# cleanup_processes), without editing lib.sh: the EXIT trap becomes
+# _netns_on_exit, which runs both.  A case that sets an EXIT trap of its own
+# after netns_setup replaces this one and must call netns_teardown itself.
 _netns_chain_exit_trap() {
     [ "$_NETNS_TRAPPED" = 1 ] && return 0
     local prev
     prev=$(trap -p EXIT)
     _NETNS_PREV_EXIT=
     if [ -n "$prev" ]; then
-        eval "set -- $prev"
-        _NETNS_PREV_EXIT=$3
+        # "trap -- 'COMMAND' EXIT", quoted for reuse as shell input
+        local -a words
+        eval "words=($prev)"
+        _NETNS_PREV_EXIT=${words[2]}
     fi
     trap _netns_on_exit EXIT
     _NETNS_TRAPPED=1
@@ -237,8 +259,14 @@ _netns_chain_exit_trap() {
 _netns_on_exit() {
     # subshells do not run it (bash resets traps there), but be sure
     [ "$BASHPID" = "$$" ] || return 0
-    [ -n "$_NETNS_PREV_EXIT" ] && eval "$_NETNS_PREV_EXIT"
+    # This run's hosts first: with their sshd gone, the small shells that
+    # spawn left waiting for them end normally.
     netns_teardown
+    [ -n "$_NETNS_PREV_EXIT" ] && eval "$_NETNS_PREV_EXIT"
+    # Then what the processes just killed may have left (a run this case
+    # started, killed before it could undo its own hosts).  Its stderr goes:
+    # bash would report there every job cleanup_processes just killed.
+    netns_cleanup_stale 2>/dev/null
 }
 
 netns_setup() {
@@ -310,9 +338,11 @@ netns_exec() {
 # ---------------------------------------------------------------- sshd
 
 netns_sshd_start() {
-    local k cfg key=$WORK/ssh/id_ed25519 hostkey=$WORK/ssh/host_ed25519 i left
+    local k cfg key=$WORK/ssh/id_ed25519 hostkey=$WORK/ssh/host_ed25519 left
     [ "$_NETNS_N" -gt 0 ] || fail "netns_sshd_start: netns_setup first"
     [ -d "$WORK" ] || fail "netns_sshd_start: no $WORK (setup_work first)"
+    # CREST_RSH is split on spaces
+    [[ $WORK != *[[:space:]]* ]] || fail "netns_sshd_start: \$WORK ($WORK) must not contain spaces"
     mkdir -p "$WORK/ssh" && chmod 700 "$WORK/ssh" || fail "cannot create $WORK/ssh"
     rm -f "$key" "$key.pub" "$hostkey" "$hostkey.pub"
     ssh-keygen -q -t ed25519 -N '' -C crest-test-host -f "$hostkey" </dev/null >/dev/null &&
@@ -326,7 +356,11 @@ netns_sshd_start() {
     for ((k = 0; k < _NETNS_N; k++)); do
         cfg=$WORK/ssh/sshd-h$k.config
         # MaxStartups: the launcher opens many sessions at once; the
-        # default (10:30:100) drops some of them at random.
+        # default (10:30:100) drops some of them at random.  SetEnv SHLVL=1:
+        # bash reads ~/.bashrc for a command from sshd only as a top-level
+        # shell (SHLVL below 2 once it counted itself); root's .bashrc on a
+        # developer's machine may be slow (a tenth of a second here) or
+        # print, and the daemons are started by absolute path anyway.
         cat >"$cfg" <<END
 ListenAddress ${NETNS_ADDRS[k]}
 Port 22
@@ -371,6 +405,9 @@ Host *
     LogLevel ERROR
     ConnectTimeout 5
     ConnectionAttempts 1
+    # the default post-quantum key exchange costs a tenth of a second of CPU
+    # per session; these sessions only carry tests
+    KexAlgorithms curve25519-sha256
     ControlMaster no
     ControlPath none
     AddressFamily inet
@@ -384,15 +421,20 @@ END
     CREST_RSH=$NETNS_SSH
     export NETNS_SSH CREST_RSH
 
-    # Ready when a session works on every host (at most 10 s).
+    # Ready when a session works on every host: tried on all hosts at once,
+    # again on those that failed, for at most 10 s.
+    local deadline=$(($(now_us) + 10000000)) pids=()
     left=" ${!NETNS_ADDRS[*]} "
-    for ((i = 0; i < 200; i++)); do
+    while :; do
         for k in $left; do
-            if timeout -k 1 5 $NETNS_SSH "${NETNS_ADDRS[k]}" true </dev/null >/dev/null 2>&1; then
-                left=${left/ $k / }
-            fi
+            timeout -k 1 5 $NETNS_SSH "${NETNS_ADDRS[k]}" true </dev/null >/dev/null 2>&1 &
+            pids[k]=$!
+        done
+        for k in $left; do
+            wait "${pids[k]}" && left=${left/ $k / }
         done
         [ -z "${left// /}" ] && return 0
+        [ "$(now_us)" -lt "$deadline" ] || break
         sleep 0.05
     done
     for k in $left; do
@@ -408,9 +450,17 @@ netns_teardown() {
     local ns k f pid
     for ((k = 0; k < ${#NETNS_NAMES[@]}; k++)); do
         ns=${NETNS_NAMES[k]}
-        [ -e "/run/netns/$ns" ] || continue
-        _netns_kill_inside "$ns"
-        ip netns delete "$ns" 2>/dev/null
+        [ -e "/run/netns/$ns" ] && _netns_kill_inside "$ns"
+    done
+    # The veths first: deleting one end deletes its peer at once, while the
+    # interfaces of a deleted namespace go away later, in the background
+    # (the check that nothing is left could see them).
+    for ((k = 0; k < _NETNS_N; k++)); do
+        ip link show "cr$$v$k" >/dev/null 2>&1 && ip link delete "cr$$v$k" 2>/dev/null
+    done
+    for ((k = 0; k < ${#NETNS_NAMES[@]}; k++)); do
+        ns=${NETNS_NAMES[k]}
+        [ -e "/run/netns/$ns" ] && ip netns delete "$ns" 2>/dev/null
     done
     # sshd processes started for this run that are no longer in a namespace
     # of ours (should not happen, but a leftover sshd would be a leak)
@@ -422,19 +472,11 @@ netns_teardown() {
         fi
         rm -f "$f"
     done
-    # deleting a namespace destroys its veth ends and so their peers; these
-    # are for a setup that stopped halfway
-    for ((k = 0; k < _NETNS_N; k++)); do
-        ip link show "cr$$v$k" >/dev/null 2>&1 && ip link delete "cr$$v$k" 2>/dev/null
-    done
     if [ -n "$_NETNS_BRIDGE" ]; then
         ip link show "$_NETNS_BRIDGE" >/dev/null 2>&1 && ip link delete "$_NETNS_BRIDGE" 2>/dev/null
     fi
     _netns_firewall_close
     rm -f "$_NETNS_STATE_DIR/$$"
-    # and what runs that are gone left (a run this case started and killed,
-    # whose leftovers would else stay until the next setup)
-    netns_cleanup_stale
     NETNS_NAMES=()
     NETNS_ADDRS=()
     _NETNS_N=0

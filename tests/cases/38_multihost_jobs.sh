@@ -25,17 +25,31 @@ mkdir -p -m 700 "$CREST_RUNTIME_DIR"
 A=("${NETNS_ADDRS[@]}")
 HOSTS="${A[0]}:2,${A[1]}:2,${A[2]}:2,${A[3]}:2"
 
-# Nothing of a job may remain on any host.
-nothing_left() {
-    local what=$1 i k
-    for i in $(seq 1 60); do
-        if ! pgrep -x crestd >/dev/null && ! pgrep -f "$X|$L|crest-mh-sleeper" >/dev/null; then
-            return 0
+# Processes of this case: in its hosts, or carrying its runtime directory
+# (crestd of mpirun's host and local ranks inherit mpirun's environment).
+# Other runs on the machine have their own.
+ours() { # ours PGREP-ARGS: the pids pgrep finds that belong to this case
+    local p
+    for p in $(pgrep "$@"); do
+        if grep -qsz "^CREST_RUNTIME_DIR=$CREST_RUNTIME_DIR\$" /proc/$p/environ; then
+            echo $p
+            continue
         fi
+        for k in "${!NETNS_NAMES[@]}"; do
+            ip netns pids "${NETNS_NAMES[k]}" 2>/dev/null | grep -qx "$p" && echo $p
+        done
+    done
+}
+
+nothing_left() {
+    local what=$1 i left
+    for i in $(seq 1 60); do
+        left=$(echo $(ours -x crestd) $(ours -f "$X|$L|crest-mh-sleeper"))
+        [ -z "$left" ] && return 0
         sleep 0.1
     done
-    fail_soft "after $what, processes remain: $(pgrep -a -x crestd; pgrep -af "$X|$L|crest-mh-sleeper")"
-    pkill -9 -x crestd
+    fail_soft "after $what, processes remain: $(for p in $left; do tr '\0' ' ' </proc/$p/cmdline; echo; done)"
+    kill -9 $left 2>/dev/null
     return 1
 }
 
@@ -116,14 +130,14 @@ printf '# the test hosts\n%s slots=2\n%s slots=2\n%s:2\n%s # one slot\n' "${A[@]
 unset CREST_NO_BOOT
 timeout -k 5 60 "$BUILD/bin/crest" boot "$WORK/hostfile" >"$WORK/boot.out" 2>&1 ||
     { show "$WORK/boot.out"; fail "crest boot over 4 hosts failed"; }
-before=$(pgrep -x crestd | sort | tr '\n' ' ')
+before=$(ours -x crestd | sort | tr '\n' ' ')
 [ "$(echo $before | wc -w)" = 5 ] || fail_soft "after crest boot: crestd processes: $before (want 5: this host and 4)"
 for job in 1 2; do
     timeout -k 5 60 "$MPIRUN" -np 7 "$X" >"$WORK/boot$job.out" 2>&1
     n=$(grep -c "exchange ok [0-9]* 7$" "$WORK/boot$job.out")
     [ "$n" = 7 ] || { show "$WORK/boot$job.out"; fail_soft "job $job in the boot: $n of 7 ranks exchanged"; }
 done
-after=$(pgrep -x crestd | sort | tr '\n' ' ')
+after=$(ours -x crestd | sort | tr '\n' ' ')
 [ "$before" = "$after" ] || fail_soft "the jobs did not reuse the boot's daemons: before $before, after $after"
 timeout -k 5 60 "$BUILD/bin/crest" halt >"$WORK/halt.out" 2>&1 || { show "$WORK/halt.out"; fail_soft "crest halt failed"; }
 nothing_left "crest halt"

@@ -19,24 +19,37 @@ A=("${NETNS_ADDRS[@]}")
 HOSTS="${A[0]}:2,${A[1]}:2,${A[2]}:2,${A[3]}:2"
 SLEEPER='exec -a crest-mh-sleeper sleep 60'
 
-nothing_left() {
-    local what=$1 i
-    for i in $(seq 1 80); do
-        if ! pgrep -x crestd >/dev/null && ! pgrep -f crest-mh-sleeper >/dev/null; then
-            return 0
+# Processes of this case: in its hosts, or carrying its runtime directory
+# (crestd of mpirun's host inherits mpirun's environment).
+ours() {
+    local p
+    for p in $(pgrep "$@"); do
+        if grep -qsz "^CREST_RUNTIME_DIR=$CREST_RUNTIME_DIR\$" /proc/$p/environ; then
+            echo $p
+            continue
         fi
+        for k in "${!NETNS_NAMES[@]}"; do
+            ip netns pids "${NETNS_NAMES[k]}" 2>/dev/null | grep -qx "$p" && echo $p
+        done
+    done
+}
+
+nothing_left() {
+    local what=$1 i left
+    for i in $(seq 1 80); do
+        left=$(echo $(ours -x crestd) $(ours -f crest-mh-sleeper))
+        [ -z "$left" ] && return 0
         sleep 0.1
     done
-    fail_soft "8 s after $what, processes remain: $(pgrep -a -x crestd; pgrep -af crest-mh-sleeper)"
-    pkill -9 -x crestd
-    pkill -9 -f crest-mh-sleeper
+    fail_soft "8 s after $what, processes remain: $(for p in $left; do tr '\0' ' ' </proc/$p/cmdline; echo; done)"
+    kill -9 $left 2>/dev/null
     return 1
 }
 
 wait_sleepers() { # until $1 sleepers run
     local i
     for i in $(seq 1 200); do
-        [ "$(pgrep -fc crest-mh-sleeper)" -ge "$1" ] && return 0
+        [ "$(ours -f crest-mh-sleeper | wc -l)" -ge "$1" ] && return 0
         sleep 0.05
     done
     fail "the job's $1 ranks did not all start within 10 s"
