@@ -22,6 +22,8 @@ RT_SRC := src/runtime/wire.c src/runtime/loop.c src/runtime/conn.c src/runtime/s
 CRESTD_SRC := src/runtime/daemon_main.c src/runtime/daemon_tree.c src/runtime/daemon_job.c \
               src/runtime/daemon_root.c
 MPIRUN_SRC := src/tools/mpirun.c
+# libmpi: every file of src/mpi, and the ranks' side of the runtime.
+MPI_SRC := $(sort $(wildcard src/mpi/*.c)) src/runtime/rank_client.c src/runtime/wire.c
 TOOL_SRC := src/tools/crest.c src/tools/cmd_run.c src/tools/cmd_checkpoint.c \
             src/tools/cmd_boot.c src/tools/cmd_ps.c \
             src/tools/cmd_info.c src/tools/cmd_restart.c src/restore/restore_plan.c
@@ -40,17 +42,23 @@ BLOB_OBJ := $(BUILD)/obj/restore/restore_blob.c.o
 RT_OBJ := $(call obj,$(RT_SRC))
 CRESTD_OBJ := $(call obj,$(CRESTD_SRC))
 MPIRUN_OBJ := $(call obj,$(MPIRUN_SRC))
+MPI_OBJ := $(call obj,$(MPI_SRC))
 
 LIBCREST := $(BUILD)/lib/libcrest.so
 CREST := $(BUILD)/bin/crest
 CRESTD := $(BUILD)/bin/crestd
 MPIRUN := $(BUILD)/bin/mpirun
+LIBMPI := $(BUILD)/lib/libmpi.so.12
+MPICC := $(BUILD)/bin/mpicc $(BUILD)/bin/mpicxx
 
 all: $(LIBCREST) $(CREST) $(CRESTD) $(MPIRUN) $(BUILD)/include/crest.h
 
+# The MPI library and its compiler wrappers.
+mpi: $(LIBMPI) $(MPICC) $(BUILD)/include/mpi.h
+
 $(BUILD)/obj/%.c.o: src/%.c $(wildcard src/*/*.h include/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE) $(CFLAGS) -Isrc/mpi -Isrc/runtime -c $< -o $@
 
 $(BUILD)/obj/%.S.o: src/%.S Makefile
 	@mkdir -p $(dir $@)
@@ -80,7 +88,30 @@ $(MPIRUN): $(MPIRUN_OBJ) $(RT_OBJ) $(COMMON_OBJ)
 	$(CC) -o $@ $^ $(LDFLAGS) $(TOOL_LDFLAGS) -lpthread
 	ln -sf mpirun $(BUILD)/bin/mpiexec
 
+# libmpi.so.12 is MPICH's soname; programs built with MPICH's mpicc ask for
+# libmpich.so.12, the same library here.
+$(LIBMPI): $(MPI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libmpi.so.12 -Wl,-z,defs -Wl,-z,now -o $@ $^ $(LDFLAGS) -lpthread -lm
+	ln -sf libmpi.so.12 $(BUILD)/lib/libmpi.so
+	ln -sf libmpi.so.12 $(BUILD)/lib/libmpich.so.12
+	ln -sf libmpi.so.12 $(BUILD)/lib/libmpich.so
+
+$(BUILD)/bin/mpicc: scripts/mpicc.in
+	@mkdir -p $(dir $@)
+	sed -e 's/@NAME@/mpicc/; s/@LANG@/C/; s/@ENVCC@/MPICH_CC/g; s/@CC@/cc/' $< >$@
+	chmod 755 $@
+
+$(BUILD)/bin/mpicxx: scripts/mpicc.in
+	@mkdir -p $(dir $@)
+	sed -e 's/@NAME@/mpicxx/; s/@LANG@/C++/; s/@ENVCC@/MPICH_CXX/g; s/@CC@/c++/' $< >$@
+	chmod 755 $@
+
 $(BUILD)/include/crest.h: include/crest.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/include/mpi.h: include/mpi.h
 	@mkdir -p $(dir $@)
 	cp $< $@
 
@@ -91,6 +122,12 @@ install: all
 	install -m 755 $(CRESTD) $(DESTDIR)$(PREFIX)/bin/crestd
 	install -m 755 $(MPIRUN) $(DESTDIR)$(PREFIX)/bin/mpirun
 	ln -sf mpirun $(DESTDIR)$(PREFIX)/bin/mpiexec
+	install -m 755 $(BUILD)/bin/mpicc $(BUILD)/bin/mpicxx $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(LIBMPI) $(DESTDIR)$(PREFIX)/lib/libmpi.so.12
+	ln -sf libmpi.so.12 $(DESTDIR)$(PREFIX)/lib/libmpi.so
+	ln -sf libmpi.so.12 $(DESTDIR)$(PREFIX)/lib/libmpich.so.12
+	ln -sf libmpi.so.12 $(DESTDIR)$(PREFIX)/lib/libmpich.so
+	install -m 644 include/mpi.h $(DESTDIR)$(PREFIX)/include/mpi.h
 	install -m 755 $(LIBCREST) $(DESTDIR)$(PREFIX)/lib/libcrest.so.0
 	ln -sf libcrest.so.0 $(DESTDIR)$(PREFIX)/lib/libcrest.so
 	install -m 644 include/crest.h $(DESTDIR)$(PREFIX)/include/crest.h
@@ -117,4 +154,4 @@ sanitize:
 clean:
 	rm -rf $(BUILD) build-asan
 
-.PHONY: all install check demo sanitize clean
+.PHONY: all mpi install check demo sanitize clean

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${2:-bench-results.txt}
 : >"$out" || exit 1
 rc=0
-for b in checkpoint_vs_dd image_size restart_vs_read overhead; do
+for b in checkpoint_vs_dd image_size restart_vs_read overhead launch; do
     bash "$here/$b.sh" ${1:+"$1"} 2>&1 | tee -a "$out"
     [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
     echo | tee -a "$out"

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crestd.h"
@@ -512,12 +513,18 @@ void tree_shutdown(void)
         crest_conn_close(ch->conn);
         ch->conn = NULL;
     }
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
     for (int i = 0; i < crestd.nchildren; i++) {
         struct child_daemon *ch = &crestd.children[i];
-        while (ch->launcher_pid > 0 && crest_now_ms() < deadline) {
-            if (waitpid(ch->launcher_pid, NULL, WNOHANG) != 0)
+        while (ch->launcher_pid > 0 && waitpid(ch->launcher_pid, NULL, WNOHANG) == 0) {
+            int64_t left = deadline - crest_now_ms();
+            if (left <= 0)
                 break;
-            usleep(5000);
+            /* SIGCHLD is blocked (crestd reads it from a signalfd): wait for it here. */
+            struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
+            sigtimedwait(&chld, NULL, &ts);
         }
     }
     if (crestd.parent)

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../runtime/conn.h"
@@ -135,16 +136,28 @@ static void output(int rank, int stream, const uint8_t *p, size_t n)
     free(buf);
 }
 
+/* Waits up to ms for child pid to exit (SIGCHLD is blocked: it is taken
+ * here with sigtimedwait, so no time is lost to polling). */
+static void wait_child(pid_t pid, int ms)
+{
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    int64_t deadline = crest_now_ms() + ms;
+    while (waitpid(pid, NULL, WNOHANG) == 0) {
+        int64_t left = deadline - crest_now_ms();
+        if (left <= 0)
+            return;
+        struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
+        sigtimedwait(&chld, NULL, &ts);
+    }
+}
+
 static void finish(int code)
 {
     /* Wait for our root daemon: once it is gone, so is the whole tree. */
-    if (root_pid > 0) {
-        for (int i = 0; i < 500; i++) {
-            if (waitpid(root_pid, NULL, WNOHANG) != 0)
-                break;
-            usleep(10000);
-        }
-    }
+    if (root_pid > 0)
+        wait_child(root_pid, 5000);
     exit(code);
 }
 
@@ -340,20 +353,46 @@ missing:
     return -1;
 }
 
+/* "LD_LIBRARY_PATH=<crest's lib>:<the old value>": a program built with
+ * another MPICH-ABI library (MPICH's own mpicc) loads crest's libmpi. */
+static char *library_path(void)
+{
+    char exe[PATH_MAX], lib[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    *slash = 0;
+    snprintf(lib, sizeof lib, "%s/../lib", exe);
+    char real[PATH_MAX];
+    if (!realpath(lib, real))
+        return NULL;
+    const char *old = getenv("LD_LIBRARY_PATH");
+    size_t len = strlen(real) + (old ? strlen(old) : 0) + 32;
+    char *v = malloc(len);
+    if (v)
+        snprintf(v, len, "LD_LIBRARY_PATH=%s%s%s", real, old && *old ? ":" : "", old && *old ? old : "");
+    return v;
+}
+
 /* The environment the ranks get: ours, with -x settings applied. */
 static char **job_environment(const struct options *o, int *count)
 {
     int n = 0;
     while (environ[n])
         n++;
-    char **env = calloc((size_t)(n + o->nsetenv + 1), sizeof *env);
+    char **env = calloc((size_t)(n + o->nsetenv + 2), sizeof *env);
     if (!env)
         return NULL;
     int k = 0;
+    char *libpath = library_path();
+    if (libpath)
+        env[k++] = libpath;
     for (int i = 0; i < n; i++) {
         /* Not ours to pass on: the connection of a crest runtime we may
-         * ourselves run under. */
-        if (!strncmp(environ[i], "CREST_RT_FD=", 12))
+         * ourselves run under; the library path is set above. */
+        if (!strncmp(environ[i], "CREST_RT_FD=", 12) || (libpath && !strncmp(environ[i], "LD_LIBRARY_PATH=", 16)))
             continue;
         env[k++] = environ[i];
     }

@@ -1,0 +1,270 @@
+/* init.c — MPI_Init and MPI_Finalize: the world from the runtime, the
+ * transport to each peer, and the calls about the library itself. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mpi_impl.h"
+#include "rank_client.h"
+
+struct mpi_state mpi_state; /* the process's MPI state; the active thread's */
+
+#define FINALIZE_TAG 2 /* on the world's collective context */
+
+/* What each rank tells the others at start-up. */
+struct proc_card {
+    int32_t pid;
+    int32_t node;
+    int32_t local_rank;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int force_tcp(void)
+{
+    const char *t = getenv("CREST_MPI_TRANSPORT");
+    return t && !strcmp(t, "tcp");
+}
+
+static void connect_world(void)
+{
+    int n = mpi_state.world_size;
+    mpi_state.peers = calloc((size_t)n, sizeof *mpi_state.peers);
+    if (!mpi_state.peers)
+        mpi_fatal(MPI_ERR_NO_MEM, "out of memory for %d peers", n);
+    struct mpi_peer *me = &mpi_state.peers[mpi_state.world_rank];
+    me->tr = &transport_self;
+    me->node = mpi_state.node;
+    me->local_rank = mpi_state.local_rank;
+    me->pid = getpid();
+    progress_use_transport(&transport_self);
+    if (n == 1)
+        return;
+    struct proc_card card = { getpid(), mpi_state.node, mpi_state.local_rank };
+    int shm = !force_tcp() && mpi_state.local_size > 1;
+    int tcp = force_tcp() || mpi_state.local_size < n;
+    if (crest_rank_put("proc", &card, sizeof card))
+        mpi_fatal(MPI_ERR_OTHER, "lost the connection to the runtime (crestd) in MPI_Init");
+    if ((shm && transport_shm.init(0)) || (tcp && transport_tcp.init(0)))
+        mpi_fatal(MPI_ERR_OTHER, "cannot set up the transports in MPI_Init");
+    if (crest_rank_fence())
+        mpi_fatal(MPI_ERR_OTHER, "the start-up exchange with the other ranks failed (is the runtime gone?)");
+    for (int w = 0; w < n; w++) {
+        if (w == mpi_state.world_rank)
+            continue;
+        size_t len;
+        const struct proc_card *c = crest_rank_get(w, "proc", &len);
+        if (!c || len != sizeof *c)
+            mpi_fatal(MPI_ERR_OTHER, "rank %d did not publish itself in MPI_Init", w);
+        struct mpi_peer *p = &mpi_state.peers[w];
+        p->pid = c->pid;
+        p->node = c->node;
+        p->local_rank = c->local_rank;
+        p->tr = shm && c->node == mpi_state.node ? &transport_shm : &transport_tcp;
+    }
+    if ((shm && transport_shm.init(1)) || (tcp && transport_tcp.init(1)))
+        mpi_fatal(MPI_ERR_OTHER, "cannot connect the transports in MPI_Init");
+    if (shm)
+        progress_use_transport(&transport_shm);
+    if (tcp)
+        progress_use_transport(&transport_tcp);
+}
+
+static int init(int required, int *provided)
+{
+    if (mpi_state.initialized)
+        return mpi_error(MPI_COMM_NULL, MPI_ERR_OTHER, "MPI_Init", "MPI_Init was already called");
+    struct crest_rank_info info;
+    crest_rank_init(&info); /* not under mpirun: a world of one */
+    mpi_state.world_rank = info.rank;
+    mpi_state.world_size = info.size;
+    mpi_state.node = info.node;
+    mpi_state.local_rank = info.local_rank;
+    mpi_state.local_size = info.local_size;
+    mpi_state.job = info.job;
+    mpi_state.main_thread = pthread_self();
+    mpi_state.wtime_base = now();
+    gethostname(mpi_state.processor_name, sizeof mpi_state.processor_name - 1);
+    /* Funneled or serialized calls are what the library supports: one
+     * thread in MPI at a time. */
+    mpi_state.thread_level = required < MPI_THREAD_SERIALIZED ? required : MPI_THREAD_SERIALIZED;
+    if (mpi_state.thread_level < MPI_THREAD_SINGLE)
+        mpi_state.thread_level = MPI_THREAD_SINGLE;
+    if (provided)
+        *provided = mpi_state.thread_level;
+    connect_world();
+    mpi_state.initialized = 1;
+    comm_init_builtin();
+    return MPI_SUCCESS;
+}
+
+int PMPI_Init(int *argc, char ***argv)
+{
+    return init(MPI_THREAD_SINGLE, NULL);
+}
+MPI_WEAK(MPI_Init);
+
+int PMPI_Init_thread(int *argc, char ***argv, int required, int *provided)
+{
+    return init(required, provided);
+}
+MPI_WEAK(MPI_Init_thread);
+
+int PMPI_Initialized(int *flag)
+{
+    *flag = mpi_state.initialized;
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Initialized);
+
+int PMPI_Finalized(int *flag)
+{
+    *flag = mpi_state.finalized;
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Finalized);
+
+int PMPI_Query_thread(int *provided)
+{
+    MPI_CHECK_INIT("MPI_Query_thread");
+    *provided = mpi_state.thread_level;
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Query_thread);
+
+int PMPI_Is_thread_main(int *flag)
+{
+    MPI_CHECK_INIT("MPI_Is_thread_main");
+    *flag = pthread_equal(pthread_self(), mpi_state.main_thread);
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Is_thread_main);
+
+/* Everyone reaches MPI_Finalize before anyone leaves: a rank must not exit
+ * while a peer still reads from its memory or sends to it. */
+static void finalize_barrier(void)
+{
+    struct mpi_comm *w = comm_get(MPI_COMM_WORLD);
+    char token = 0;
+    uint32_t ctx = w->context + 1;
+    for (int dist = 1; dist < w->size; dist *= 2) {
+        int to = (w->rank + dist) % w->size;
+        int from = (w->rank - dist + w->size) % w->size;
+        p2p_sendrecv(&token, 1, MPI_BYTE, to, FINALIZE_TAG, &token, 1, MPI_BYTE, from, FINALIZE_TAG, w, ctx,
+                     MPI_STATUS_IGNORE);
+    }
+}
+
+int PMPI_Finalize(void)
+{
+    MPI_CHECK_INIT("MPI_Finalize");
+    finalize_barrier();
+    /* What the transports still hold goes out before they close. */
+    for (int w = 0; w < mpi_state.world_size; w++)
+        while (mpi_state.peers[w].tr->backlog(w))
+            progress_poll();
+    if (mpi_state.world_size > 1) {
+        int shm = !force_tcp() && mpi_state.local_size > 1;
+        int tcp = force_tcp() || mpi_state.local_size < mpi_state.world_size;
+        if (shm)
+            transport_shm.finalize();
+        if (tcp)
+            transport_tcp.finalize();
+    }
+    crest_rank_finalize();
+    mpi_state.finalized = 1;
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Finalize);
+
+int PMPI_Abort(MPI_Comm comm, int errorcode)
+{
+    char line[128];
+    snprintf(line, sizeof line, "MPI_Abort(%s, %d)",
+             comm == MPI_COMM_WORLD ? "MPI_COMM_WORLD" : comm == MPI_COMM_SELF ? "MPI_COMM_SELF" : "comm", errorcode);
+    if (mpi_state.world_size <= 1 && !getenv("CREST_RT_FD"))
+        _exit(errorcode);
+    crest_rank_abort(errorcode, "");
+    /* The runtime ends every rank, this one too; do not go on meanwhile. */
+    for (int i = 0; i < 100; i++)
+        usleep(100000);
+    (void)line;
+    _exit(errorcode);
+}
+MPI_WEAK(MPI_Abort);
+
+double PMPI_Wtime(void)
+{
+    return now() - mpi_state.wtime_base;
+}
+MPI_WEAK(MPI_Wtime);
+
+double PMPI_Wtick(void)
+{
+    struct timespec ts;
+    clock_getres(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+MPI_WEAK(MPI_Wtick);
+
+int PMPI_Get_version(int *version, int *subversion)
+{
+    *version = MPI_VERSION;
+    *subversion = MPI_SUBVERSION;
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Get_version);
+
+int PMPI_Get_library_version(char *version, int *resultlen)
+{
+    int n = snprintf(version, MPI_MAX_LIBRARY_VERSION_STRING,
+                     "crest MPI 0.1 (MPI %d.%d, MPICH ABI; checkpointable with crest)", MPI_VERSION, MPI_SUBVERSION);
+    *resultlen = n;
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Get_library_version);
+
+int PMPI_Get_processor_name(char *name, int *resultlen)
+{
+    MPI_CHECK_INIT("MPI_Get_processor_name");
+    int n = snprintf(name, MPI_MAX_PROCESSOR_NAME, "%s", mpi_state.processor_name);
+    *resultlen = n < MPI_MAX_PROCESSOR_NAME ? n : MPI_MAX_PROCESSOR_NAME - 1;
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Get_processor_name);
+
+int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
+{
+    MPI_CHECK_INIT("MPI_Alloc_mem");
+    if (size < 0)
+        return mpi_error(MPI_COMM_NULL, MPI_ERR_ARG, "MPI_Alloc_mem", "size %ld is negative", (long)size);
+    void *p = malloc(size ? (size_t)size : 1);
+    if (!p)
+        return mpi_error(MPI_COMM_NULL, MPI_ERR_NO_MEM, "MPI_Alloc_mem", "cannot allocate %ld bytes", (long)size);
+    *(void **)baseptr = p;
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Alloc_mem);
+
+int PMPI_Free_mem(void *base)
+{
+    MPI_CHECK_INIT("MPI_Free_mem");
+    free(base);
+    return MPI_SUCCESS;
+}
+MPI_WEAK(MPI_Free_mem);
+
+int MPIR_Dup_fn(MPI_Comm comm, int keyval, void *extra_state, void *value_in, void *value_out, int *flag)
+{
+    *(void **)value_out = value_in;
+    *flag = 1;
+    return MPI_SUCCESS;
+}

@@ -1,0 +1,126 @@
+/* progress.c — the progress engine: polls the transports and advances
+ * what is in flight; and waits for an event without burning a core that
+ * another rank needs (spin briefly, then yield, then sleep in the
+ * transports' wait: poll(2) on sockets, a futex for shared memory). */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "mpi_impl.h"
+
+#define SPIN_ROUNDS 2000  /* polls before yielding, when cores are not oversubscribed */
+#define YIELD_ROUNDS 50   /* yields before sleeping */
+#define MAX_POLL_FDS 1024
+
+struct step {
+    int (*fn)(void *);
+    void *arg;
+};
+/* Registered nonblocking operations; owned by the library's active thread. */
+static struct step *steps;
+static int nsteps, capsteps;
+static const struct transport *active[3];
+static int nactive;
+static int oversubscribed = -1;
+
+void progress_use_transport(const struct transport *t)
+{
+    for (int i = 0; i < nactive; i++)
+        if (active[i] == t)
+            return;
+    active[nactive++] = t;
+}
+
+void progress_register(int (*fn)(void *), void *arg)
+{
+    if (nsteps == capsteps) {
+        int cap = capsteps ? capsteps * 2 : 16;
+        struct step *p = realloc(steps, (size_t)cap * sizeof *p);
+        if (!p)
+            mpi_fatal(MPI_ERR_NO_MEM, "out of memory in the progress engine");
+        steps = p;
+        capsteps = cap;
+    }
+    steps[nsteps].fn = fn;
+    steps[nsteps].arg = arg;
+    nsteps++;
+}
+
+int progress_poll(void)
+{
+    int n = 0;
+    for (int i = 0; i < nactive; i++)
+        n += active[i]->progress();
+    n += p2p_progress();
+    /* A step returns nonzero when it is finished and leaves the list. */
+    for (int i = 0; i < nsteps;) {
+        if (steps[i].fn(steps[i].arg)) {
+            steps[i] = steps[--nsteps];
+            n++;
+        } else {
+            i++;
+        }
+    }
+    return n;
+}
+
+static void sleep_in_transports(void)
+{
+    struct pollfd fds[MAX_POLL_FDS];
+    int nfds = 0;
+    void (*sleeper)(int) = NULL;
+    for (int i = 0; i < nactive; i++) {
+        if (active[i]->poll_fds)
+            nfds += active[i]->poll_fds(fds + nfds, MAX_POLL_FDS - nfds);
+        else if (active[i]->sleep)
+            sleeper = active[i]->sleep;
+    }
+    if (nfds && sleeper) {
+        /* Sockets and shared memory at once: short naps on the sockets,
+         * shared memory checked in between. */
+        poll(fds, (nfds_t)nfds, 1);
+    } else if (nfds) {
+        poll(fds, (nfds_t)nfds, 100);
+    } else if (sleeper) {
+        sleeper(100);
+    } else {
+        sched_yield();
+    }
+}
+
+void progress_wait(volatile int *flag)
+{
+    if (oversubscribed < 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        oversubscribed = cpus > 0 && mpi_state.local_size > cpus;
+    }
+    int idle = 0;
+    int spin = oversubscribed ? 20 : SPIN_ROUNDS;
+    while (!*flag) {
+        if (progress_poll()) {
+            idle = 0;
+            continue;
+        }
+        idle++;
+        if (idle < spin)
+            __builtin_ia32_pause();
+        else if (idle < spin + YIELD_ROUNDS)
+            sched_yield();
+        else
+            sleep_in_transports();
+    }
+}
+
+void progress_wait_briefly(void)
+{
+    /* Called after a poll found nothing: give the core away for a moment. */
+    static int idle;
+    if (++idle < 50) {
+        sched_yield();
+        return;
+    }
+    idle = 0;
+    sleep_in_transports();
+}
