@@ -51,7 +51,7 @@ MPIRUN := $(BUILD)/bin/mpirun
 LIBMPI := $(BUILD)/lib/libmpi.so.12
 MPICC := $(BUILD)/bin/mpicc $(BUILD)/bin/mpicxx
 
-all: $(LIBCREST) $(CREST) $(CRESTD) $(MPIRUN) $(BUILD)/include/crest.h
+all: $(LIBCREST) $(CREST) $(CRESTD) $(MPIRUN) $(BUILD)/include/crest.h mpi
 
 # The MPI library and its compiler wrappers.
 mpi: $(LIBMPI) $(MPICC) $(BUILD)/include/mpi.h

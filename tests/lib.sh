@@ -11,6 +11,7 @@ TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$TESTS_DIR/.." && pwd)
 BUILD=${CREST_BUILD:-$REPO/build}
 CREST=${CREST_BIN:-$BUILD/bin/crest} # CREST_BIN: another build of the command (sanitizers)
+MPIRUN=${MPIRUN_BIN:-$BUILD/bin/mpirun} # MPIRUN_BIN: the same for mpirun (and the crestd next to it)
 TBIN=$BUILD/tests
 CASE_NAME=${CASE_NAME:-$(basename "$0" .sh)}
 # Work directory of this case: under the run's directory when started by
@@ -229,7 +230,7 @@ require_crest() {
 # source (or, for programs using libcrest, than the library).
 build_prog() {
     local name=$1 src=$TESTS_DIR/programs/$1.c out=$TBIN/$1
-    local flags=(-O2 -g -pthread -Wall -Wextra -std=gnu11) extra=()
+    local flags=(-O2 -g -pthread -Wall -Wextra -std=gnu11) extra=() cc=gcc
     case $name in
     openmp) extra=(-fopenmp) ;;
     api)
@@ -252,6 +253,30 @@ build_prog() {
         extra=(-I"$rt" "$rt/rank_client.c" "$rt/wire.c")
         { [ "$out" -nt "$rt/rank_client.c" ] && [ "$out" -nt "$rt/wire.c" ]; } || rm -f "$out"
         ;;
+    unit_dtype)
+        # the MPI library's datatypes and reductions, compiled in; the test
+        # program stands in for the rest of the library
+        local m=$REPO/src/mpi f
+        local mods=("$m/datatype.c" "$m/dtype_pack.c" "$m/op.c" "$m/api_datatype.c" "$m/api_op.c")
+        extra=(-D_GNU_SOURCE -I"$REPO/include" -I"$m" "${mods[@]}")
+        for f in "${mods[@]}" "$m/dtype.h" "$m/op.h" "$m/status.h" "$m/mpi_impl.h" "$REPO/include/mpi.h"; do
+            [ "$out" -nt "$f" ] || rm -f "$out"
+        done
+        ;;
+    unit_shm)
+        # the shared memory transport compiled in; the harness stands in
+        # for the runtime's exchange and the engine
+        local m=$REPO/src/mpi
+        extra=(-D_GNU_SOURCE -Wno-unused-parameter -I"$REPO/include" -I"$m" -I"$REPO/src/runtime" "$m/transport_shm.c")
+        { [ "$out" -nt "$m/transport_shm.c" ] && [ "$out" -nt "$m/shm_ring.h" ] && [ "$out" -nt "$m/mpi_impl.h" ]; } ||
+            rm -f "$out"
+        ;;
+    mpi_*)
+        # MPI programs: crest's mpicc (crest's mpi.h and libmpi)
+        cc=$BUILD/bin/mpicc
+        [ -x "$cc" ] || { echo "$cc does not exist (make)"; return 1; }
+        extra=(-Wno-stringop-overflow)
+        ;;
     esac
     mkdir -p "$TBIN"
     if [ -x "$out" ] && [ "$out" -nt "$src" ]; then
@@ -261,7 +286,7 @@ build_prog() {
     fi
     local tmp
     tmp=$(mktemp "$out.XXXXXX") || return 1
-    if ! gcc "${flags[@]}" -o "$tmp" "$src" "${extra[@]}" -lm 2>"$tmp.log"; then
+    if ! "$cc" "${flags[@]}" -o "$tmp" "$src" "${extra[@]}" -lm 2>"$tmp.log"; then
         echo "cannot compile $src:"
         cat "$tmp.log"
         rm -f "$tmp" "$tmp.log"

@@ -158,7 +158,7 @@ static void empty_status(MPI_Status *s)
     s->MPI_SOURCE = MPI_ANY_SOURCE;
     s->MPI_TAG = MPI_ANY_TAG;
     status_set_bytes(s, 0);
-    s->crest_count_high_and_cancelled &= ~1;
+    status_set_cancelled(s, 0);
 }
 
 static int request_error(const char *func, struct mpi_request *r)
@@ -494,7 +494,7 @@ MPI_WEAK(MPI_Cancel);
 
 int PMPI_Test_cancelled(const MPI_Status *status, int *flag)
 {
-    *flag = status->crest_count_high_and_cancelled & 1;
+    *flag = status_is_cancelled(status);
     return MPI_SUCCESS;
 }
 MPI_WEAK(MPI_Test_cancelled);

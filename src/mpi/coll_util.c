@@ -72,6 +72,8 @@ void *coll_alloc(size_t bytes) { return malloc(bytes ? bytes : 1); }
 
 size_t coll_bytes(int count, MPI_Datatype dt)
 {
+    if (count <= 0) /* the datatype of an empty block may be anything (MPI_Alltoallw) */
+        return 0;
     return (size_t)count * dtype_size(dtype_get(dt));
 }
 
@@ -115,8 +117,13 @@ void coll_unpacked(void *buf, int count, MPI_Datatype dt, void *tmp)
 
 /* ------------------------------------------------------------------ transfers */
 
-/* Larger byte transfers are cut into messages of this size: counts are ints. */
+/* Larger byte transfers are cut into messages of this size: counts are ints.
+ * (Tests build with a small COLL_PIECE to exercise the cutting.) */
+#ifdef COLL_PIECE
+#define PIECE ((size_t)(COLL_PIECE))
+#else
 #define PIECE ((size_t)1 << 30)
+#endif
 
 static size_t pieces(size_t bytes) { return (bytes + PIECE - 1) / PIECE; }
 

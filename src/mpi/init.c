@@ -34,12 +34,19 @@ static int force_tcp(void)
     return t && !strcmp(t, "tcp");
 }
 
-static void connect_world(void)
+/* Which transports this rank uses: shared memory to the ranks of its host
+ * (unless CREST_MPI_TRANSPORT=tcp), TCP to the others. */
+static int use_shm(void) { return !force_tcp() && mpi_state.local_size > 1; }
+static int use_tcp(void) { return force_tcp() || mpi_state.local_size < mpi_state.world_size; }
+
+int mpi_connect_world(int again)
 {
     int n = mpi_state.world_size;
-    mpi_state.peers = calloc((size_t)n, sizeof *mpi_state.peers);
-    if (!mpi_state.peers)
-        mpi_fatal(MPI_ERR_NO_MEM, "out of memory for %d peers", n);
+    if (!mpi_state.peers) {
+        mpi_state.peers = calloc((size_t)n, sizeof *mpi_state.peers);
+        if (!mpi_state.peers)
+            mpi_fatal(MPI_ERR_NO_MEM, "out of memory for %d peers", n);
+    }
     struct mpi_peer *me = &mpi_state.peers[mpi_state.world_rank];
     me->tr = &transport_self;
     me->node = mpi_state.node;
@@ -47,23 +54,24 @@ static void connect_world(void)
     me->pid = getpid();
     progress_use_transport(&transport_self);
     if (n == 1)
-        return;
+        return MPI_SUCCESS;
+    const char *when = again ? "reconnecting after a checkpoint" : "MPI_Init";
     struct proc_card card = { getpid(), mpi_state.node, mpi_state.local_rank };
-    int shm = !force_tcp() && mpi_state.local_size > 1;
-    int tcp = force_tcp() || mpi_state.local_size < n;
+    int shm = use_shm(), tcp = use_tcp();
+    /* "proc" again after a checkpoint: the newest value of a key wins. */
     if (crest_rank_put("proc", &card, sizeof card))
-        mpi_fatal(MPI_ERR_OTHER, "lost the connection to the runtime (crestd) in MPI_Init");
+        mpi_fatal(MPI_ERR_OTHER, "lost the connection to the runtime (crestd) in %s", when);
     if ((shm && transport_shm.init(0)) || (tcp && transport_tcp.init(0)))
-        mpi_fatal(MPI_ERR_OTHER, "cannot set up the transports in MPI_Init");
+        mpi_fatal(MPI_ERR_OTHER, "cannot set up the transports in %s", when);
     if (crest_rank_fence())
-        mpi_fatal(MPI_ERR_OTHER, "the start-up exchange with the other ranks failed (is the runtime gone?)");
+        mpi_fatal(MPI_ERR_OTHER, "the exchange with the other ranks failed in %s (is the runtime gone?)", when);
     for (int w = 0; w < n; w++) {
         if (w == mpi_state.world_rank)
             continue;
         size_t len;
         const struct proc_card *c = crest_rank_get(w, "proc", &len);
         if (!c || len != sizeof *c)
-            mpi_fatal(MPI_ERR_OTHER, "rank %d did not publish itself in MPI_Init", w);
+            mpi_fatal(MPI_ERR_OTHER, "rank %d did not publish itself in %s", w, when);
         struct mpi_peer *p = &mpi_state.peers[w];
         p->pid = c->pid;
         p->node = c->node;
@@ -71,11 +79,22 @@ static void connect_world(void)
         p->tr = shm && c->node == mpi_state.node ? &transport_shm : &transport_tcp;
     }
     if ((shm && transport_shm.init(1)) || (tcp && transport_tcp.init(1)))
-        mpi_fatal(MPI_ERR_OTHER, "cannot connect the transports in MPI_Init");
+        mpi_fatal(MPI_ERR_OTHER, "cannot connect the transports in %s", when);
     if (shm)
         progress_use_transport(&transport_shm);
     if (tcp)
         progress_use_transport(&transport_tcp);
+    return MPI_SUCCESS;
+}
+
+void mpi_disconnect_transports(void)
+{
+    if (mpi_state.world_size == 1)
+        return;
+    if (use_shm())
+        transport_shm.disconnect();
+    if (use_tcp())
+        transport_tcp.disconnect();
 }
 
 static int init(int required, int *provided)
@@ -100,7 +119,7 @@ static int init(int required, int *provided)
         mpi_state.thread_level = MPI_THREAD_SINGLE;
     if (provided)
         *provided = mpi_state.thread_level;
-    connect_world();
+    mpi_connect_world(0);
     mpi_state.initialized = 1;
     comm_init_builtin();
     return MPI_SUCCESS;
@@ -172,11 +191,9 @@ int PMPI_Finalize(void)
         while (mpi_state.peers[w].tr->backlog(w))
             progress_poll();
     if (mpi_state.world_size > 1) {
-        int shm = !force_tcp() && mpi_state.local_size > 1;
-        int tcp = force_tcp() || mpi_state.local_size < mpi_state.world_size;
-        if (shm)
+        if (use_shm())
             transport_shm.finalize();
-        if (tcp)
+        if (use_tcp())
             transport_tcp.finalize();
     }
     crest_rank_finalize();

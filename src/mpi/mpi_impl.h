@@ -135,6 +135,10 @@ void dtype_unpack(const void *in, size_t offset, size_t len, void *buf, int coun
 /* Number of basic elements in the first `bytes` bytes of the packed stream
  * of t (MPI_Get_elements), or MPI_UNDEFINED when bytes ends inside one. */
 MPI_Count dtype_elements(const struct mpi_dtype *t, size_t bytes);
+/* A pending operation holds the datatype it uses: MPI_Type_free while it
+ * is in flight must not destroy it. */
+void dtype_ref(MPI_Datatype h);
+void dtype_unref(MPI_Datatype h);
 /* Copies count elements of stype at src to rcount of rtype at dst (same
  * type signature assumed; used by collectives' local copies). */
 int dtype_copy(const void *src, int scount, const struct mpi_dtype *stype, void *dst, int rcount,
@@ -313,6 +317,17 @@ void progress_register(int (*step)(void *), void *arg);
 /* MPI_Init: a transport some peer is reached by. */
 void progress_use_transport(const struct transport *t);
 
+/* ------------------------------------------------------------------ checkpointing (quiesce.c)
+ * mpi_quiesce: drain every channel (collective over the world; the
+ * application's threads are held outside the library).  mpi_disconnect:
+ * close the transports.  mpi_reconnect: connect again through the runtime
+ * (after a continue, or a restart anywhere) and send what was held back. */
+int mpi_quiesce(void);
+void mpi_disconnect(void);
+int mpi_reconnect(void);
+extern int quiesce_active;
+int quiesce_hold(int peer, const struct pkt_header *h, const void *payload);
+
 /* ------------------------------------------------------------------ the process (init.c) */
 
 struct mpi_peer {
@@ -335,6 +350,10 @@ struct mpi_state {
     pthread_t main_thread;
 };
 extern struct mpi_state mpi_state;
+/* Learns where every peer is and connects the transports (MPI_Init, and
+ * again after a checkpoint with again = 1). */
+int mpi_connect_world(int again);
+void mpi_disconnect_transports(void);
 
 /* The runtime's key/value exchange: crest_rank_put/fence/get of
  * src/runtime/rank_client.h. */

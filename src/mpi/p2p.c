@@ -54,15 +54,14 @@ static const struct transport *transport_to(int world) { return mpi_state.peers[
 static int send_packet(int world, struct pkt_header *h, const void *payload)
 {
     h->src = mpi_state.world_rank;
+    if (quiesce_active) /* a checkpoint is draining the channels: held back */
+        return quiesce_hold(world, h, payload);
     mpi_state.peers[world].sent_bytes += sizeof *h + h->payload;
     return transport_to(world)->send(world, h, payload);
 }
 
 static MPI_Request handle_of(struct mpi_request *r) { return r->handle; }
 static MPI_Comm comm_handle_of(struct mpi_comm *c) { return c->handle; }
-
-/* The cancelled flag is bit 0 of the status's second hidden word. */
-static void mark_cancelled(MPI_Status *s) { s->crest_count_high_and_cancelled |= 1; }
 
 static void finish(struct mpi_request *r)
 {
@@ -83,6 +82,7 @@ static int prepare_buffer(struct mpi_request *r, const void *buf, int count, MPI
     r->dt = dtype_get(dt);
     if (!r->dt)
         return MPI_ERR_TYPE;
+    dtype_ref(dt); /* given back by request_free */
     r->buf = (void *)buf;
     r->count = count;
     r->datatype = dt;
@@ -181,6 +181,8 @@ int p2p_isend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, st
 int p2p_progress(void)
 {
     int moved = 0;
+    if (quiesce_active)
+        return 0; /* the rest of large messages goes after the checkpoint */
     struct mpi_request **pp = &streaming;
     while (*pp) {
         struct mpi_request *r = *pp;
@@ -497,7 +499,7 @@ int p2p_cancel(struct mpi_request *r)
 {
     if (r->kind == REQ_RECV && r->state == ST_RECV_POSTED) {
         unpost(r);
-        mark_cancelled(&r->status);
+        status_set_cancelled(&r->status, 1);
         r->cancelled = 1;
         finish(r);
     }

@@ -62,6 +62,9 @@ void request_free(MPI_Request h)
         return;
     free(r->tmp);
     r->tmp = NULL;
+    if (r->dt)
+        dtype_unref(r->datatype);
+    r->dt = NULL;
     r->in_use = 0;
     if (nfree == capfree) {
         int cap = capfree ? capfree * 2 : 256;

@@ -14,7 +14,7 @@
 . "$TESTS_DIR/netns.sh"
 setup_work
 netns_require 4
-MPIRUN=$BUILD/bin/mpirun
+
 [ -x "$MPIRUN" ] || fail "$MPIRUN does not exist (make)"
 X=$(prog rt_exchange) || fail "test program rt_exchange does not build"
 L=$(prog mh_lines) || fail "test program mh_lines does not build"

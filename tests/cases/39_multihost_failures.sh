@@ -9,7 +9,7 @@
 . "$TESTS_DIR/netns.sh"
 setup_work
 netns_require 4
-MPIRUN=$BUILD/bin/mpirun
+
 [ -x "$MPIRUN" ] || fail "$MPIRUN does not exist (make)"
 netns_setup 4
 netns_sshd_start

@@ -1,0 +1,1159 @@
+/* transport_tcp.c — packets between ranks on different hosts (or between
+ * any ranks when CREST_MPI_TRANSPORT=tcp) over TCP.
+ *
+ * Each direction between two ranks has a connection of its own: a rank
+ * sends to P only on the connection it dialed to P, and receives from P
+ * only on the one P dialed to it, so two ranks that send to each other
+ * first at the same time never race.  Connections are dialed on the first
+ * send to a peer, to the addresses it published in the runtime's key/value
+ * exchange (key "tcp").
+ *
+ * The bytes of a connection:
+ *   dialer -> acceptor   hello, then records: [pkt_header][payload][zeros
+ *                        to a multiple of 8], so that every header and
+ *                        payload is 8-aligned in the reader's buffer.  A
+ *                        record of kind 0 is the transport's own "bye".
+ *   acceptor -> dialer   ack, and later a bye word; nothing else.
+ * The hello carries the acceptor's token, which only ranks of this job can
+ * know: it travels in the key/value exchange, over the runtime's
+ * authenticated channels.  The ack carries the dialer's token, so the
+ * dialer knows it reached the right process and not whatever else listens
+ * at an address (two hosts may have bridges with the same address).  Until
+ * the ack, what was written stays queued, to be written again to the next
+ * address if this one turns out wrong.
+ *
+ * "bye" says a rank closes on purpose (MPI_Finalize, checkpoint); the end
+ * of a stream without it means the peer died, and ends the job.
+ *
+ * Every socket is in one epoll set: progress() costs one epoll_wait when
+ * nothing happens, and the engine sleeps in poll() on the epoll fd.
+ *
+ * All state below belongs to the thread inside the library (the library
+ * is MPI_THREAD_SERIALIZED). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mpi_impl.h"
+#include "rank_client.h"
+
+#define TCP_KEY "tcp"
+#define CARD_MAGIC 0x50435443u  /* the published card: "CTCP" */
+#define HELLO_MAGIC 0x4c4c4548u /* "HELL" */
+#define ACK_MAGIC 0x4b434148u   /* "HACK" */
+#define BYE_WORD 0x21455942u    /* "BYE!" */
+#define TCP_VERSION 1u
+#define TOKEN_LEN 16
+#define MAX_ADDRS 16            /* addresses in a card, 127.0.0.1 included */
+#define HOST_MAX 64
+
+/* The engine cuts messages into pieces of MAX_PAYLOAD and sends the next
+ * piece when backlog() says the previous one went out: 1 MiB keeps few
+ * syscalls per megabyte while the kernel's socket buffer (autotuned up to
+ * several MiB) still takes a whole piece most of the time.  Messages up to
+ * EAGER_LIMIT go in one packet without a rendezvous round trip; beyond it,
+ * the copy a receive without a matching request costs exceeds a round trip
+ * on a LAN. */
+#define MAX_PAYLOAD (1u << 20)
+#define EAGER_LIMIT (64u << 10)
+
+#define CHUNK_MIN (64u << 10)   /* send queue chunks: small packets share one */
+#define RBUF_MIN (64u << 10)    /* receive buffer of a connection, grown to fit a record */
+#define BIG_READ (64u << 10)    /* the rest of a record this large is read alone */
+#define RX_BUDGET (64u << 20)   /* above this much receive buffer in all, empty ones shrink */
+#define CONNECT_TIMEOUT_MS 5000 /* per address */
+#define HELLO_TIMEOUT_MS 10000  /* for an accepted connection to present itself */
+#define CLOSE_TIMEOUT_MS 10000  /* finalize/disconnect: for queues and peers' byes */
+#define MAX_PENDING 64          /* accepted connections not yet presented */
+#define MAX_EVENTS 64
+#define MAX_IOV 64
+
+#define HDR sizeof(struct pkt_header)
+#define PAD8(n) (((size_t)(n) + 7) & ~(size_t)7)
+
+struct hello {
+    uint32_t magic, version, job;
+    int32_t rank;
+    uint8_t token[TOKEN_LEN];
+};
+
+/* A piece of a send queue; data[0..len) is queued, the write cursor says
+ * how much of it went out. */
+struct chunk {
+    struct chunk *next;
+    size_t len, cap;
+    char data[];
+};
+
+/* The reading side of a connection: bytes [start, end) of buf are read
+ * and not yet delivered. */
+struct rx {
+    int fd;
+    uint64_t tag; /* its epoll data */
+    char *buf;
+    size_t cap, start, end;
+};
+
+enum out_state {
+    OUT_IDLE,       /* no connection */
+    OUT_CONNECTING, /* connect() under way */
+    OUT_UNACKED,    /* connected, hello sent or queued, ack not yet here */
+    OUT_UP,
+    OUT_GONE,       /* the peer said bye: it finalized; sends are dropped */
+};
+
+struct peer {
+    /* its card (loaded on first need after each fence) */
+    int card;
+    uint16_t port;
+    int naddr;
+    uint32_t addr[MAX_ADDRS]; /* network byte order */
+    uint8_t token[TOKEN_LEN];
+    char host[HOST_MAX];
+    /* our connection to it */
+    enum out_state out;
+    int ofd;
+    uint64_t otag;
+    uint32_t oev;              /* events registered for ofd */
+    struct chunk *qhead, *qtail;
+    struct chunk *wchunk;      /* write cursor: chunk and offset in it */
+    size_t woff;
+    size_t unsent;             /* bytes from the cursor to the end of the queue */
+    uint32_t tries[MAX_ADDRS]; /* addresses to try, in order */
+    int ntries, try_i;
+    int64_t deadline;          /* of the connect under way */
+    char why[256];             /* what went wrong at each address tried */
+    uint8_t back[sizeof(struct hello) + 4]; /* ack and bye word from the acceptor */
+    size_t nback;
+    int bye_sent, bye_back;
+    /* its connection to us */
+    struct rx in;
+    int in_bye;
+};
+
+struct pending {
+    struct rx rx;
+    int64_t deadline;
+    char from[32];
+};
+
+enum role { R_LISTEN, R_PENDING, R_IN, R_OUT };
+
+static struct {
+    int ep, lfd;
+    uint16_t port;
+    uint8_t token[TOKEN_LEN];
+    int nlocal;
+    uint32_t local[MAX_ADDRS], mask[MAX_ADDRS]; /* our interfaces, network order */
+    struct peer *peers;
+    int npeers;
+    struct pending pend[MAX_PENDING];
+    int npend;
+    int connecting;       /* peers in OUT_CONNECTING */
+    int64_t next_check;   /* of the timeouts */
+    uint32_t gen;         /* makes every epoll tag unique */
+    size_t rx_total;      /* bytes of receive buffers */
+    int busy;             /* inside progress: pkt_arrived must not re-enter it */
+    int closing;          /* finalize/disconnect: ends of streams are expected */
+} tcp = { .ep = -1, .lfd = -1, .pend = { [0 ... MAX_PENDING - 1] = { .rx = { .fd = -1 } } } };
+
+static int dispatch(const struct epoll_event *e);
+
+/* ------------------------------------------------------------------ small things */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *ip_str(uint32_t addr, char *buf, size_t len)
+{
+    struct in_addr a = { addr };
+    inet_ntop(AF_INET, &a, buf, (socklen_t)len);
+    return buf;
+}
+
+/* One line on stderr in one write, so that it is never mixed with others. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char line[512];
+    int n = snprintf(line, sizeof line, "crest MPI: rank %d: ", mpi_state.world_rank);
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ssize_t w = write(2, line, (size_t)n);
+    (void)w;
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        mpi_fatal(MPI_ERR_NO_MEM, "out of memory in the TCP transport (%zu bytes)", n);
+    return p;
+}
+
+static uint64_t new_tag(enum role role, int idx)
+{
+    return (uint64_t)++tcp.gen << 32 | (uint64_t)role << 30 | (uint32_t)idx;
+}
+
+static void ep_set(int op, int fd, uint32_t events, uint64_t tag)
+{
+    struct epoll_event e = { .events = events, .data.u64 = tag };
+    if (epoll_ctl(tcp.ep, op, fd, &e))
+        mpi_fatal(MPI_ERR_OTHER, "TCP transport: epoll_ctl: %s", strerror(errno));
+}
+
+static void set_nodelay(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+static struct peer *peer_at(int w)
+{
+    if (!tcp.peers) {
+        int n = mpi_state.world_size > 0 ? mpi_state.world_size : 1;
+        tcp.peers = calloc((size_t)n, sizeof *tcp.peers);
+        if (!tcp.peers)
+            mpi_fatal(MPI_ERR_NO_MEM, "out of memory for the TCP state of %d ranks", n);
+        tcp.npeers = n;
+        for (int i = 0; i < n; i++) {
+            tcp.peers[i].ofd = -1;
+            tcp.peers[i].in.fd = -1;
+        }
+    }
+    if (w < 0 || w >= tcp.npeers)
+        mpi_fatal(MPI_ERR_INTERN, "TCP transport: no rank %d in a world of %d", w, tcp.npeers);
+    return &tcp.peers[w];
+}
+
+static const char *host_of(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    return p->card && p->host[0] ? p->host : "its host";
+}
+
+/* ------------------------------------------------------------------ cards */
+
+/* card: magic u32, port u16, naddr u8, hostlen u8, token, naddr x
+ * (address u32 in network order), host name */
+#define CARD_FIXED (8 + TOKEN_LEN)
+
+static void find_interfaces(void)
+{
+    tcp.nlocal = 0;
+    const char *only = getenv("CREST_MPI_TCP_IF"); /* e.g. "eth0,ib0" */
+    struct ifaddrs *ifs, *i;
+    if (getifaddrs(&ifs))
+        return;
+    for (i = ifs; i && tcp.nlocal < MAX_ADDRS - 1; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask)
+            continue;
+        if (!(i->ifa_flags & IFF_UP) || !(i->ifa_flags & IFF_RUNNING) || (i->ifa_flags & IFF_LOOPBACK))
+            continue;
+        if (only && *only) {
+            size_t n = strlen(i->ifa_name);
+            const char *s = only;
+            int found = 0;
+            while (*s && !found) {
+                size_t len = strcspn(s, ",");
+                found = len == n && !strncmp(s, i->ifa_name, n);
+                s += len + (s[len] == ',');
+            }
+            if (!found)
+                continue;
+        }
+        uint32_t a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+        int dup = 0;
+        for (int k = 0; k < tcp.nlocal; k++)
+            dup |= tcp.local[k] == a;
+        if (dup)
+            continue;
+        tcp.local[tcp.nlocal] = a;
+        tcp.mask[tcp.nlocal] = ((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr;
+        tcp.nlocal++;
+    }
+    freeifaddrs(ifs);
+}
+
+static void publish(void)
+{
+    uint8_t card[CARD_FIXED + MAX_ADDRS * 4 + HOST_MAX];
+    char host[HOST_MAX] = "";
+    gethostname(host, sizeof host - 1);
+    uint32_t magic = CARD_MAGIC;
+    uint8_t naddr = (uint8_t)(tcp.nlocal + 1), hostlen = (uint8_t)strlen(host);
+    memcpy(card, &magic, 4);
+    memcpy(card + 4, &tcp.port, 2);
+    card[6] = naddr;
+    card[7] = hostlen;
+    memcpy(card + 8, tcp.token, TOKEN_LEN);
+    size_t n = CARD_FIXED;
+    for (int i = 0; i < tcp.nlocal; i++, n += 4)
+        memcpy(card + n, &tcp.local[i], 4);
+    uint32_t lo = htonl(INADDR_LOOPBACK);
+    memcpy(card + n, &lo, 4);
+    n += 4;
+    memcpy(card + n, host, hostlen);
+    n += hostlen;
+    if (crest_rank_put(TCP_KEY, card, n))
+        mpi_fatal(MPI_ERR_OTHER, "cannot publish this rank's TCP address: the runtime (crestd) is gone");
+}
+
+static int card_load(int w)
+{
+    struct peer *p = peer_at(w);
+    if (p->card)
+        return 0;
+    size_t len = 0;
+    const uint8_t *c = crest_rank_get(w, TCP_KEY, &len);
+    uint32_t magic;
+    if (!c || len < CARD_FIXED)
+        return -1;
+    memcpy(&magic, c, 4);
+    if (magic != CARD_MAGIC || c[6] > MAX_ADDRS || len != CARD_FIXED + (size_t)c[6] * 4 + c[7] || c[7] >= HOST_MAX)
+        return -1;
+    memcpy(&p->port, c + 4, 2);
+    p->naddr = c[6];
+    memcpy(p->token, c + 8, TOKEN_LEN);
+    memcpy(p->addr, c + CARD_FIXED, (size_t)p->naddr * 4);
+    memcpy(p->host, c + CARD_FIXED + p->naddr * 4, c[7]);
+    p->host[c[7]] = 0;
+    p->card = 1;
+    return 0;
+}
+
+static void forget_cards(void)
+{
+    for (int w = 0; w < tcp.npeers; w++)
+        tcp.peers[w].card = 0;
+}
+
+/* ------------------------------------------------------------------ the listener */
+
+static void open_listener(void)
+{
+    if (tcp.ep < 0) {
+        tcp.ep = epoll_create1(EPOLL_CLOEXEC);
+        if (tcp.ep < 0)
+            mpi_fatal(MPI_ERR_OTHER, "TCP transport: epoll_create1: %s", strerror(errno));
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        mpi_fatal(MPI_ERR_OTHER, "cannot open a TCP socket: %s", strerror(errno));
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+    socklen_t sl = sizeof sa;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, SOMAXCONN) ||
+        getsockname(fd, (struct sockaddr *)&sa, &sl))
+        mpi_fatal(MPI_ERR_OTHER, "cannot listen on a TCP port: %s", strerror(errno));
+    tcp.lfd = fd;
+    tcp.port = sa.sin_port;
+    ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, new_tag(R_LISTEN, 0));
+    if (getrandom(tcp.token, sizeof tcp.token, 0) != (ssize_t)sizeof tcp.token)
+        mpi_fatal(MPI_ERR_OTHER, "cannot draw the TCP connection token: getrandom: %s", strerror(errno));
+    find_interfaces();
+    publish();
+}
+
+/* ------------------------------------------------------------------ receiving */
+
+static void rx_free(struct rx *x)
+{
+    if (x->fd >= 0)
+        close(x->fd); /* leaves the epoll set with it */
+    x->fd = -1;
+    free(x->buf);
+    tcp.rx_total -= x->cap;
+    x->buf = NULL;
+    x->cap = x->start = x->end = 0;
+}
+
+/* Reads what the socket has into x.  Returns the bytes read, 0 at the end
+ * of the stream, -1 when there is nothing to read, -2 on an error (errno).
+ * A record is read into place whole: the buffer grows to fit it, and the
+ * rest of a large one is read alone so that no large part is moved. */
+static ssize_t rx_fill(struct rx *x, size_t first)
+{
+    size_t have = x->end - x->start, need = first ? first : HDR;
+    if (!first && have >= HDR) {
+        uint32_t pl = ((const struct pkt_header *)(x->buf + x->start))->payload;
+        need = HDR + PAD8(pl < MAX_PAYLOAD ? pl : MAX_PAYLOAD);
+    }
+    if (need > x->cap - x->start || (x->start && x->cap - x->end < RBUF_MIN / 4)) {
+        if (need > x->cap || !x->buf) {
+            size_t cap = x->cap ? x->cap : RBUF_MIN;
+            while (cap < need)
+                cap *= 2;
+            char *b = xmalloc(cap);
+            if (have)
+                memcpy(b, x->buf + x->start, have);
+            free(x->buf);
+            tcp.rx_total += cap - x->cap;
+            x->buf = b;
+            x->cap = cap;
+        } else if (have) {
+            memmove(x->buf, x->buf + x->start, have);
+        }
+        x->start = 0;
+        x->end = have;
+    }
+    size_t len = x->cap - x->end;
+    if (have >= HDR && need > have && need - have >= BIG_READ && need - have < len)
+        len = need - have;
+    for (;;) {
+        ssize_t r = recv(x->fd, x->buf + x->end, len, MSG_DONTWAIT);
+        if (r > 0) {
+            x->end += (size_t)r;
+            return r;
+        }
+        if (r == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2;
+    }
+}
+
+/* Delivers every complete record in the buffer of peer w's connection. */
+static int in_parse(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    struct rx *x = &p->in;
+    int n = 0;
+    while (x->end - x->start >= HDR) {
+        const struct pkt_header *h = (const struct pkt_header *)(x->buf + x->start);
+        if (h->payload > MAX_PAYLOAD)
+            mpi_fatal(MPI_ERR_INTERN, "rank %d on %s sent a packet of %u bytes on TCP (at most %u): corrupt stream",
+                      w, host_of(w), h->payload, MAX_PAYLOAD);
+        size_t rec = HDR + PAD8(h->payload);
+        if (x->end - x->start < rec)
+            break;
+        x->start += rec;
+        if (h->kind == 0) {
+            p->in_bye = 1;
+            continue;
+        }
+        pkt_arrived(w, h, h->payload ? (const char *)h + HDR : NULL);
+        n++;
+    }
+    if (x->start == x->end) {
+        x->start = x->end = 0;
+        if (x->cap > RBUF_MIN && tcp.rx_total > RX_BUDGET) {
+            free(x->buf);
+            tcp.rx_total -= x->cap;
+            x->buf = NULL;
+            x->cap = 0;
+        }
+    }
+    return n;
+}
+
+static int in_event(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    ssize_t r = rx_fill(&p->in, 0);
+    int err = errno;
+    int n = r > 0 ? in_parse(w) : 0;
+    if (r == 0 || r == -2) {
+        if (!p->in_bye && !tcp.closing)
+            mpi_fatal(MPI_ERR_OTHER, "rank %d on %s closed its connection unexpectedly (%s): it died or was killed", w,
+                      host_of(w), r ? strerror(err) : "end of stream");
+        rx_free(&p->in);
+        p->in_bye = 0;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------ accepting */
+
+static void pending_close(int i, int reject)
+{
+    struct pending *c = &tcp.pend[i];
+    if (reject)
+        say("closed a connection from %s: it did not present this job's token", c->from);
+    rx_free(&c->rx);
+    tcp.npend--;
+}
+
+/* An accepted connection presented itself as rank w: it becomes w's
+ * connection to us. */
+static int pending_adopt(int i, int w)
+{
+    struct pending *c = &tcp.pend[i];
+    struct peer *p = &tcp.peers[w];
+    if (card_load(w))
+        mpi_fatal(MPI_ERR_OTHER, "rank %d connected over TCP but published no valid TCP address", w);
+    if (p->in.fd >= 0) {
+        if (!p->in_bye) {
+            say("closed a connection from %s: it claims to be rank %d, which is connected already", c->from, w);
+            pending_close(i, 0);
+            return 0;
+        }
+        rx_free(&p->in); /* its earlier connection, closing */
+    }
+    struct hello ack = { ACK_MAGIC, TCP_VERSION, mpi_state.job, mpi_state.world_rank, { 0 } };
+    memcpy(ack.token, p->token, TOKEN_LEN);
+    if (send(c->rx.fd, &ack, sizeof ack, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof ack) {
+        pending_close(i, 0); /* the dialer is gone already; it tries again or the job ends */
+        return 0;
+    }
+    p->in = c->rx;
+    p->in.start += sizeof(struct hello);
+    p->in_bye = 0;
+    p->in.tag = new_tag(R_IN, w);
+    ep_set(EPOLL_CTL_MOD, p->in.fd, EPOLLIN, p->in.tag);
+    c->rx.fd = -1;
+    c->rx.buf = NULL;
+    c->rx.cap = 0;
+    tcp.npend--;
+    return in_parse(w);
+}
+
+static int pending_event(int i)
+{
+    struct pending *c = &tcp.pend[i];
+    ssize_t r = rx_fill(&c->rx, sizeof(struct hello));
+    if (c->rx.end - c->rx.start >= sizeof(struct hello)) {
+        struct hello h;
+        memcpy(&h, c->rx.buf + c->rx.start, sizeof h);
+        if (h.magic == HELLO_MAGIC && h.version == TCP_VERSION && h.job == mpi_state.job && h.rank >= 0 &&
+            h.rank < mpi_state.world_size && !memcmp(h.token, tcp.token, TOKEN_LEN))
+            return pending_adopt(i, h.rank);
+        pending_close(i, 1);
+    } else if (r == 0 || r == -2) {
+        pending_close(i, 1);
+    }
+    return 0;
+}
+
+static int accept_all(void)
+{
+    int n = 0;
+    for (;;) {
+        struct sockaddr_in sa;
+        socklen_t sl = sizeof sa;
+        int fd = accept4(tcp.lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return n; /* EAGAIN; or out of descriptors: the queue waits */
+        }
+        char from[32], a[INET_ADDRSTRLEN];
+        snprintf(from, sizeof from, "%s:%u", ip_str(sa.sin_addr.s_addr, a, sizeof a), ntohs(sa.sin_port));
+        int i = 0;
+        while (i < MAX_PENDING && tcp.pend[i].rx.fd >= 0)
+            i++;
+        if (i == MAX_PENDING) {
+            say("closed a connection from %s: too many connections not yet presented", from);
+            close(fd);
+            continue;
+        }
+        struct pending *c = &tcp.pend[i];
+        memset(c, 0, sizeof *c);
+        c->rx.fd = fd;
+        c->rx.tag = new_tag(R_PENDING, i);
+        c->deadline = now_ms() + HELLO_TIMEOUT_MS;
+        memcpy(c->from, from, sizeof from);
+        tcp.npend++;
+        set_nodelay(fd);
+        ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, c->rx.tag);
+        n += pending_event(i); /* the hello is often there already */
+    }
+}
+
+/* ------------------------------------------------------------------ the send queue */
+
+static struct chunk *q_reserve(struct peer *p, size_t n, char **at)
+{
+    struct chunk *t = p->qtail;
+    if (!t || t->cap - t->len < n) {
+        size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
+        t = xmalloc(sizeof *t + cap);
+        t->next = NULL;
+        t->len = 0;
+        t->cap = cap;
+        if (p->qtail)
+            p->qtail->next = t;
+        else
+            p->qhead = t;
+        p->qtail = t;
+        if (!p->wchunk) {
+            p->wchunk = t;
+            p->woff = 0;
+        }
+    }
+    *at = t->data + t->len;
+    t->len += n;
+    p->unsent += n;
+    return t;
+}
+
+/* Queues bytes [skip, end) of the pieces in iov. */
+static void q_iov(struct peer *p, const struct iovec *iov, int n, size_t skip)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len;
+    char *at;
+    q_reserve(p, total - skip, &at);
+    for (int i = 0; i < n; i++) {
+        size_t l = iov[i].iov_len;
+        if (skip >= l) {
+            skip -= l;
+            continue;
+        }
+        memcpy(at, (const char *)iov[i].iov_base + skip, l - skip);
+        at += l - skip;
+        skip = 0;
+    }
+}
+
+static void q_free_all(struct peer *p)
+{
+    while (p->qhead) {
+        struct chunk *c = p->qhead;
+        p->qhead = c->next;
+        free(c);
+    }
+    p->qtail = p->wchunk = NULL;
+    p->woff = p->unsent = 0;
+}
+
+/* Frees what went out; before the ack it is kept, to be written again. */
+static void q_release(struct peer *p)
+{
+    if (p->out != OUT_UP)
+        return;
+    if (!p->unsent) {
+        q_free_all(p);
+        return;
+    }
+    while (p->qhead != p->wchunk) {
+        struct chunk *c = p->qhead;
+        p->qhead = c->next;
+        free(c);
+    }
+}
+
+static void q_rewind(struct peer *p)
+{
+    p->wchunk = p->qhead;
+    p->woff = 0;
+    p->unsent = 0;
+    for (struct chunk *c = p->qhead; c; c = c->next)
+        p->unsent += c->len;
+}
+
+/* ------------------------------------------------------------------ dialing */
+
+static void out_events(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    uint32_t ev = p->out == OUT_CONNECTING ? EPOLLOUT : EPOLLIN | (p->unsent ? EPOLLOUT : 0);
+    if (ev != p->oev) {
+        ep_set(EPOLL_CTL_MOD, p->ofd, ev, p->otag);
+        p->oev = ev;
+    }
+}
+
+static void out_close(struct peer *p)
+{
+    if (p->ofd >= 0)
+        close(p->ofd);
+    if (p->out == OUT_CONNECTING)
+        tcp.connecting--;
+    p->ofd = -1;
+    p->oev = 0;
+    p->nback = 0;
+}
+
+static void out_flush(int w);
+static void out_dial(int w);
+
+/* The address being tried did not work: note why, try the next one. */
+static void out_failed(int w, const char *why)
+{
+    struct peer *p = &tcp.peers[w];
+    char a[INET_ADDRSTRLEN];
+    size_t n = strlen(p->why);
+    snprintf(p->why + n, sizeof p->why - n, "%sat %s:%u: %s", n ? "; " : "",
+             ip_str(p->tries[p->try_i], a, sizeof a), ntohs(p->port), why);
+    out_close(p);
+    p->out = OUT_IDLE;
+    q_rewind(p);
+    p->try_i++;
+    out_dial(w);
+}
+
+/* The addresses of w in the order to try them: those in a subnet of ours
+ * first, then the others; then those that are ours too (on another host,
+ * they are a bridge's that every host has); 127.0.0.1 last and only on
+ * the same host. */
+static void out_plan(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    int same_node = mpi_state.peers ? mpi_state.peers[w].node == mpi_state.node : w == mpi_state.world_rank;
+    p->ntries = p->try_i = 0;
+    p->why[0] = 0;
+    for (int pass = 0; pass < 4; pass++) {
+        for (int i = 0; i < p->naddr; i++) {
+            uint32_t a = p->addr[i];
+            int loop = (ntohl(a) >> 24) == 127, ours = 0, near = 0;
+            for (int k = 0; k < tcp.nlocal; k++) {
+                ours |= a == tcp.local[k];
+                near |= (a & tcp.mask[k]) == (tcp.local[k] & tcp.mask[k]);
+            }
+            int class = loop ? 3 : ours ? 2 : near ? 0 : 1;
+            if (class == pass && (!loop || same_node))
+                p->tries[p->ntries++] = a;
+        }
+    }
+}
+
+static void out_dial(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    while (p->try_i < p->ntries) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            mpi_fatal(MPI_ERR_OTHER, "cannot open a TCP socket to reach rank %d: %s", w, strerror(errno));
+        set_nodelay(fd);
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = p->port, .sin_addr.s_addr = p->tries[p->try_i] };
+        int r;
+        do
+            r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+        while (r && errno == EINTR);
+        if (r == 0 || errno == EINPROGRESS) {
+            p->ofd = fd;
+            p->otag = new_tag(R_OUT, w);
+            p->out = r == 0 ? OUT_UNACKED : OUT_CONNECTING;
+            p->oev = p->out == OUT_CONNECTING ? EPOLLOUT : EPOLLIN | EPOLLOUT;
+            ep_set(EPOLL_CTL_ADD, fd, p->oev, p->otag);
+            if (r) {
+                tcp.connecting++;
+                p->deadline = now_ms() + CONNECT_TIMEOUT_MS;
+            } else {
+                out_flush(w);
+            }
+            return;
+        }
+        p->ofd = fd;
+        out_failed(w, strerror(errno));
+        return;
+    }
+    if (!p->ntries)
+        mpi_fatal(MPI_ERR_OTHER, "cannot reach rank %d on %s: it published no TCP address reachable from %s", w,
+                  host_of(w), mpi_state.processor_name[0] ? mpi_state.processor_name : "this host");
+    mpi_fatal(MPI_ERR_OTHER, "cannot reach rank %d on %s %s", w, host_of(w), p->why);
+}
+
+/* First contact with w: its card, the hello at the head of the queue,
+ * connect() to its first address. */
+static void out_start(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    if (card_load(w))
+        mpi_fatal(MPI_ERR_OTHER, "cannot reach rank %d: it published no valid TCP address", w);
+    struct hello h = { HELLO_MAGIC, TCP_VERSION, mpi_state.job, mpi_state.world_rank, { 0 } };
+    memcpy(h.token, p->token, TOKEN_LEN);
+    struct iovec iov = { &h, sizeof h };
+    q_iov(p, &iov, 1, 0);
+    p->bye_sent = p->bye_back = 0;
+    out_plan(w);
+    out_dial(w);
+}
+
+/* The acceptor's side of w's connection: the ack, then a bye word. */
+static void out_read(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    char got[64];
+    ssize_t r;
+    do
+        r = recv(p->ofd, got, sizeof got, MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    int err = errno;
+    if (r > 0) {
+        if ((size_t)r > sizeof p->back - p->nback) {
+            if (p->out == OUT_UNACKED) {
+                out_failed(w, "another process answered there");
+                return;
+            }
+            mpi_fatal(MPI_ERR_INTERN, "rank %d on %s sent garbage on its TCP connection", w, host_of(w));
+        }
+        memcpy(p->back + p->nback, got, (size_t)r);
+        p->nback += (size_t)r;
+    }
+    if (p->out == OUT_UNACKED && p->nback >= sizeof(struct hello)) {
+        struct hello h;
+        memcpy(&h, p->back, sizeof h);
+        if (h.magic != ACK_MAGIC || h.version != TCP_VERSION || h.job != mpi_state.job || h.rank != w ||
+            memcmp(h.token, tcp.token, TOKEN_LEN)) {
+            out_failed(w, "another process answered there");
+            return;
+        }
+        p->out = OUT_UP;
+        q_release(p);
+    }
+    if (p->nback == sizeof p->back && !p->bye_back) {
+        uint32_t bye;
+        memcpy(&bye, p->back + sizeof(struct hello), 4);
+        if (bye != BYE_WORD)
+            mpi_fatal(MPI_ERR_INTERN, "rank %d on %s sent garbage on its TCP connection", w, host_of(w));
+        p->bye_back = 1;
+    }
+    if (r == 0 || (r < 0 && err != EAGAIN && err != EWOULDBLOCK)) {
+        if (p->out == OUT_UNACKED) {
+            out_failed(w, r ? strerror(err) : "closed before answering");
+            return;
+        }
+        if (!p->bye_back && !tcp.closing)
+            mpi_fatal(MPI_ERR_OTHER, "rank %d on %s closed its connection unexpectedly (%s): it died or was killed", w,
+                      host_of(w), r ? strerror(err) : "end of stream");
+        out_close(p);
+        q_free_all(p);
+        p->out = OUT_GONE;
+    }
+}
+
+/* A write to w failed with err. */
+static void out_broken(int w, int err)
+{
+    struct peer *p = &tcp.peers[w];
+    if (p->out != OUT_UP) {
+        out_failed(w, strerror(err));
+        return;
+    }
+    out_read(w); /* a bye word may be waiting: then it is no failure */
+    if (p->out != OUT_UP)
+        return;
+    if (!p->bye_back && !tcp.closing)
+        mpi_fatal(MPI_ERR_OTHER, "lost the TCP connection to rank %d on %s: %s: it died or was killed", w, host_of(w),
+                  strerror(err));
+    out_close(p);
+    q_free_all(p);
+    p->out = OUT_GONE;
+}
+
+/* Writes what the queue holds, as much as the kernel takes. */
+static void out_flush(int w)
+{
+    struct peer *p = &tcp.peers[w];
+    while (p->unsent) {
+        struct iovec iov[MAX_IOV];
+        int n = 0;
+        size_t off = p->woff, total = 0;
+        for (struct chunk *c = p->wchunk; c && n < MAX_IOV; c = c->next, off = 0)
+            if (c->len > off) {
+                iov[n].iov_base = c->data + off;
+                iov[n].iov_len = c->len - off;
+                total += iov[n++].iov_len;
+            }
+        struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+        ssize_t r = sendmsg(p->ofd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            out_broken(w, errno);
+            return;
+        }
+        p->unsent -= (size_t)r;
+        size_t left = (size_t)r;
+        while (left) {
+            size_t in_chunk = p->wchunk->len - p->woff;
+            if (left < in_chunk) {
+                p->woff += left;
+                break;
+            }
+            left -= in_chunk;
+            p->woff = p->wchunk->len;
+            if (p->wchunk->next) {
+                p->wchunk = p->wchunk->next;
+                p->woff = 0;
+            }
+        }
+        if ((size_t)r < total)
+            break; /* the kernel is full: no need to hear it say so */
+    }
+    q_release(p);
+    out_events(w);
+}
+
+static void out_event(int w, uint32_t ev)
+{
+    struct peer *p = &tcp.peers[w];
+    if (p->out == OUT_CONNECTING) {
+        int err = 0;
+        socklen_t l = sizeof err;
+        if (getsockopt(p->ofd, SOL_SOCKET, SO_ERROR, &err, &l))
+            err = errno;
+        if (err) {
+            out_failed(w, strerror(err));
+            return;
+        }
+        if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+            return;
+        tcp.connecting--;
+        p->out = OUT_UNACKED;
+        out_flush(w);
+        return;
+    }
+    if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        out_read(w);
+        if (p->out != OUT_UP && p->out != OUT_UNACKED)
+            return;
+    }
+    if ((ev & EPOLLOUT) && p->unsent)
+        out_flush(w);
+}
+
+/* ------------------------------------------------------------------ the transport */
+
+static int tcp_send(int w, const struct pkt_header *h, const void *payload)
+{
+    struct peer *p = peer_at(w);
+    if (p->bye_sent || p->out == OUT_GONE)
+        return MPI_SUCCESS; /* closing, or w finalized: nobody to deliver to */
+    if (h->payload > MAX_PAYLOAD)
+        mpi_fatal(MPI_ERR_INTERN, "TCP transport: a packet of %u bytes (at most %u)", h->payload, MAX_PAYLOAD);
+    static const char zeros[8];
+    struct iovec iov[3] = { { (void *)h, HDR }, { (void *)payload, h->payload }, { (void *)zeros, 0 } };
+    iov[2].iov_len = PAD8(h->payload) - h->payload;
+    int n = iov[2].iov_len ? 3 : h->payload ? 2 : 1;
+    if (p->out == OUT_UP && !p->unsent) {
+        /* the fast path: one sendmsg, nothing copied */
+        size_t total = HDR + PAD8(h->payload);
+        struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+        ssize_t r;
+        do
+            r = sendmsg(p->ofd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (r < 0 && errno == EINTR);
+        if ((size_t)r == total)
+            return MPI_SUCCESS;
+        if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            out_broken(w, errno);
+            if (p->out != OUT_UP)
+                return MPI_SUCCESS; /* w finalized: nothing to deliver to */
+            r = 0;
+        }
+        q_iov(p, iov, n, r < 0 ? 0 : (size_t)r);
+        out_events(w);
+        return MPI_SUCCESS;
+    }
+    int start = p->out == OUT_IDLE, was_empty = !p->unsent;
+    if (start)
+        out_start(w); /* queues the hello first */
+    q_iov(p, iov, n, 0);
+    if (p->out == OUT_UNACKED && (start || was_empty))
+        out_flush(w);
+    return MPI_SUCCESS;
+}
+
+static void check_timeouts(void)
+{
+    int64_t now = now_ms();
+    if (now < tcp.next_check)
+        return;
+    tcp.next_check = now + 50;
+    for (int i = 0; i < MAX_PENDING && tcp.npend; i++)
+        if (tcp.pend[i].rx.fd >= 0 && now > tcp.pend[i].deadline)
+            pending_close(i, 1);
+    for (int w = 0; w < tcp.npeers && tcp.connecting; w++)
+        if (tcp.peers[w].out == OUT_CONNECTING && now > tcp.peers[w].deadline)
+            out_failed(w, "timed out");
+}
+
+static int dispatch(const struct epoll_event *e)
+{
+    uint64_t tag = e->data.u64;
+    int idx = (int)(tag & 0x3fffffffu);
+    switch ((enum role)((tag >> 30) & 3)) {
+    case R_LISTEN:
+        return tcp.lfd >= 0 ? accept_all() : 0;
+    case R_PENDING:
+        return idx < MAX_PENDING && tcp.pend[idx].rx.fd >= 0 && tcp.pend[idx].rx.tag == tag ? pending_event(idx) : 0;
+    case R_IN:
+        return idx < tcp.npeers && tcp.peers[idx].in.fd >= 0 && tcp.peers[idx].in.tag == tag ? in_event(idx) : 0;
+    case R_OUT:
+        if (idx < tcp.npeers && tcp.peers[idx].ofd >= 0 && tcp.peers[idx].otag == tag)
+            out_event(idx, e->events);
+        return 0;
+    }
+    return 0;
+}
+
+static int wait_events(int timeout_ms)
+{
+    struct epoll_event ev[MAX_EVENTS];
+    int n = epoll_wait(tcp.ep, ev, MAX_EVENTS, timeout_ms), delivered = 0;
+    for (int i = 0; i < n; i++)
+        delivered += dispatch(&ev[i]);
+    if (tcp.connecting || tcp.npend)
+        check_timeouts();
+    return delivered;
+}
+
+static int tcp_progress(void)
+{
+    if (tcp.ep < 0 || tcp.busy)
+        return 0;
+    tcp.busy = 1;
+    int n = wait_events(0);
+    tcp.busy = 0;
+    return n;
+}
+
+static int tcp_backlog(int w)
+{
+    if (!tcp.peers || w < 0 || w >= tcp.npeers)
+        return 0;
+    struct peer *p = &tcp.peers[w];
+    /* before the ack, what went out may have to go again */
+    return p->unsent || ((p->out == OUT_CONNECTING || p->out == OUT_UNACKED) && p->qhead);
+}
+
+static int tcp_poll_fds(struct pollfd *fds, int max)
+{
+    if (tcp.ep < 0 || max < 1)
+        return 0;
+    fds[0].fd = tcp.ep;
+    fds[0].events = POLLIN;
+    fds[0].revents = 0;
+    return 1;
+}
+
+static int tcp_init(int phase)
+{
+    if (phase == 0) {
+        peer_at(mpi_state.world_rank);
+        if (tcp.lfd < 0)
+            open_listener();
+    } else {
+        peer_at(mpi_state.world_rank);
+        forget_cards(); /* the fence brought new ones */
+    }
+    return MPI_SUCCESS;
+}
+
+/* Says bye on every connection, waits (bounded) until the queues are out
+ * and the peers said bye too, so that no unread data makes the kernel
+ * reset a connection; then closes everything. */
+static void close_all(void)
+{
+    if (tcp.ep < 0)
+        return;
+    tcp.closing = 1;
+    tcp.busy = 1;
+    struct pkt_header bye = { 0 };
+    static const uint32_t bye_word = BYE_WORD;
+    for (int w = 0; w < tcp.npeers; w++) {
+        struct peer *p = &tcp.peers[w];
+        if (p->out == OUT_CONNECTING || p->out == OUT_UNACKED || p->out == OUT_UP) {
+            struct iovec iov = { &bye, HDR };
+            int was_empty = !p->unsent;
+            q_iov(p, &iov, 1, 0);
+            p->bye_sent = 1;
+            if (p->out != OUT_CONNECTING && was_empty)
+                out_flush(w);
+            else if (p->out != OUT_CONNECTING)
+                out_events(w);
+        }
+        if (p->in.fd >= 0)
+            send(p->in.fd, &bye_word, sizeof bye_word, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    int64_t deadline = now_ms() + CLOSE_TIMEOUT_MS;
+    for (;;) {
+        int done = 1;
+        for (int w = 0; w < tcp.npeers && done; w++) {
+            struct peer *p = &tcp.peers[w];
+            if ((p->out == OUT_CONNECTING || p->out == OUT_UNACKED || p->out == OUT_UP) && (p->unsent || !p->bye_back))
+                done = 0;
+            if (p->in.fd >= 0 && !p->in_bye)
+                done = 0;
+        }
+        if (done || now_ms() > deadline)
+            break;
+        wait_events(100);
+    }
+    for (int w = 0; w < tcp.npeers; w++) {
+        struct peer *p = &tcp.peers[w];
+        out_close(p);
+        q_free_all(p);
+        p->out = OUT_IDLE;
+        p->bye_sent = p->bye_back = 0;
+        rx_free(&p->in);
+        p->in_bye = 0;
+        p->card = 0;
+    }
+    for (int i = 0; i < MAX_PENDING; i++)
+        if (tcp.pend[i].rx.fd >= 0)
+            pending_close(i, 0);
+    if (tcp.lfd >= 0)
+        close(tcp.lfd);
+    close(tcp.ep);
+    tcp.lfd = tcp.ep = -1;
+    tcp.connecting = tcp.npend = 0;
+    tcp.closing = tcp.busy = 0;
+}
+
+static void tcp_finalize(void)
+{
+    close_all();
+    free(tcp.peers);
+    tcp.peers = NULL;
+    tcp.npeers = 0;
+}
+
+static void tcp_disconnect(void)
+{
+    close_all();
+}
+
+static int tcp_reconnect(void)
+{
+    close_all(); /* nothing left open if disconnect came first */
+    peer_at(mpi_state.world_rank);
+    open_listener();
+    forget_cards();
+    return MPI_SUCCESS;
+}
+
+const struct transport transport_tcp = {
+    .name = "tcp",
+    .init = tcp_init,
+    .send = tcp_send,
+    .progress = tcp_progress,
+    .backlog = tcp_backlog,
+    .max_payload = MAX_PAYLOAD,
+    .eager_limit = EAGER_LIMIT,
+    .pull = NULL,
+    .poll_fds = tcp_poll_fds,
+    .sleep = NULL,
+    .finalize = tcp_finalize,
+    .disconnect = tcp_disconnect,
+    .reconnect = tcp_reconnect,
+};
