@@ -37,13 +37,15 @@ test)
     make -s -j2
     make -s sanitize
     # Pass 1: the suite as built. Pass 2: the same cases with the crest
-    # command built with AddressSanitizer and UndefinedBehaviorSanitizer
-    # (libcrest and the restorer's last stage cannot be instrumented).
+    # command, mpirun and crestd built with AddressSanitizer and
+    # UndefinedBehaviorSanitizer (libcrest, the restorer's last stage and
+    # libmpi, which run inside uninstrumented programs, are not).
     log1=$(mktemp) log2=$(mktemp)
     trap 'rm -f "$log1" "$log2"' EXIT
     bash tests/run.sh "${@:2}" | tee "$log1" || true
     echo "== the same cases with crest built with -fsanitize=address,undefined"
     CREST_BIN=$PWD/build-asan/bin/crest CREST_LIB=$PWD/build/lib/libcrest.so \
+        MPIRUN_BIN=$PWD/build-asan/bin/mpirun \
         UBSAN_OPTIONS=print_stacktrace=1 bash tests/run.sh -n "${@:2}" | tee "$log2" || true
     total() { # sums "N passed, N failed[, N skipped]" lines
         awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3; s += $5 }

@@ -85,6 +85,8 @@ void crest_conn_close(struct crest_conn *c)
 
 static int append_out(struct crest_conn *c, const void *p, size_t n)
 {
+    if (n == 0)
+        return 0;
     if (c->out_off && c->out_off == c->out_len)
         c->out_off = c->out_len = 0;
     if (c->out_len + n > c->out_cap) {
@@ -121,6 +123,14 @@ static void flush(struct crest_conn *c)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
+        if (w < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+            /* The peer stopped reading; what it sent before may still be
+             * waiting to be read (a last "job done"): drop our output and
+             * keep reading until the end. */
+            c->write_closed = 1;
+            c->out_off = c->out_len = 0;
+            break;
+        }
         die(c, w < 0 ? strerror(errno) : "connection closed");
         return;
     }
@@ -133,6 +143,8 @@ static int queue(struct crest_conn *c, uint16_t type, uint32_t job, const void *
 {
     if (c->dead || len > CREST_WIRE_MAX)
         return -1;
+    if (c->write_closed)
+        return 0; /* the peer reads no more; see flush() */
     struct crest_wire_header h = { (uint32_t)len, type, 0, job };
     if (append_out(c, &h, sizeof h) || append_out(c, payload, len))
         return -1;

@@ -48,6 +48,7 @@ struct crest_conn {
     uint8_t *out;
     size_t out_off, out_len, out_cap;
     int read_paused;
+    int write_closed;    /* the peer stopped reading (EPIPE): output is dropped */
     int dead;
     struct crest_conn *next_dead;
 

@@ -53,6 +53,9 @@ struct rank_proc {
     char *in_buf;
     size_t in_len, in_off;
     int in_eof;
+    int in_closed;               /* the rank closed its stdin */
+    int exec_status_fd;          /* see start_rank; -1 once read */
+    int exec_errno;
 };
 
 enum job_state { JOB_STARTING, JOB_RUNNING, JOB_ENDING, JOB_DONE };

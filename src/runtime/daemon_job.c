@@ -21,9 +21,14 @@ extern char **environ;
 #define LINE_FLUSH_AT (64u << 10)
 
 static void rank_message(struct crest_conn *c, const struct crest_wire_header *h, const uint8_t *p);
-static void rank_closed(struct crest_conn *c, const char *why) {}
+static void rank_closed(struct crest_conn *c, const char *why)
+{
+    struct rank_proc *rp = c->owner;
+    rp->conn = NULL; /* the rank exited or closed its socket; the slot is reaped later */
+}
 static const struct crest_conn_ops rank_ops = { rank_message, rank_closed, NULL };
 static int output_paused;
+static void kill_leftovers(struct job *j);
 
 struct job *job_find(uint32_t id)
 {
@@ -93,8 +98,23 @@ static void flush_partial(struct rank_proc *rp, int stream)
     lb->len = 0;
 }
 
-static void partial_out_due(void *arg) { ((struct rank_proc *)arg)->out.timer = 0; flush_partial(arg, 1); }
-static void partial_err_due(void *arg) { ((struct rank_proc *)arg)->err.timer = 0; flush_partial(arg, 2); }
+static void partial_due(struct rank_proc *rp, int stream);
+static void partial_out_due(void *arg) { partial_due(arg, 1); }
+static void partial_err_due(void *arg) { partial_due(arg, 2); }
+
+/* A rank that has been quiet with an unfinished line gets it shown; but
+ * not while its pipe is not being read (a slow terminal): then the rest of
+ * the line may well be waiting in the pipe. */
+static void partial_due(struct rank_proc *rp, int stream)
+{
+    struct line_buffer *lb = stream == 1 ? &rp->out : &rp->err;
+    lb->timer = 0;
+    if (output_paused) {
+        lb->timer = crest_loop_timer(PARTIAL_LINE_MS, stream == 1 ? partial_out_due : partial_err_due, rp);
+        return;
+    }
+    flush_partial(rp, stream);
+}
 
 /* Sends the complete lines of what arrived; an unterminated tail waits for
  * its newline until the rank has been quiet for PARTIAL_LINE_MS (a prompt,
@@ -176,25 +196,47 @@ static int read_output(struct rank_proc *rp, int stream)
 static void on_out(void *arg, int fd, short revents) { read_output(arg, 1); }
 static void on_err(void *arg, int fd, short revents) { read_output(arg, 2); }
 
+/* Tells mpirun how much of rank 0's stdin is gone (written to the rank, or
+ * dropped because the rank closed its stdin), so that it reads more: mpirun
+ * keeps at most a window of stdin in flight. */
+static void ack_stdin(struct rank_proc *rp, size_t bytes, int closed)
+{
+    struct crest_wbuf b = { 0 };
+    crest_wbuf_u64(&b, bytes);
+    crest_wbuf_u32(&b, (uint32_t)closed);
+    tree_send_up(MSG_STDIN_ACK, rp->job->id, &b);
+    crest_wbuf_free(&b);
+}
+
 static void write_stdin(struct rank_proc *rp)
 {
+    size_t written = 0;
     while (rp->in_fd >= 0 && rp->in_off < rp->in_len) {
         ssize_t w = write(rp->in_fd, rp->in_buf + rp->in_off, rp->in_len - rp->in_off);
         if (w > 0) {
             rp->in_off += (size_t)w;
+            written += (size_t)w;
             continue;
         }
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && errno == EAGAIN) {
             crest_loop_set_events(rp->in_fd, POLLOUT);
+            if (written)
+                ack_stdin(rp, written, 0);
             return;
         }
-        /* The rank closed its stdin: the rest has nowhere to go. */
+        /* The rank closed its stdin: the rest has nowhere to go, and
+         * mpirun can stop reading. */
         crest_loop_unwatch(rp->in_fd);
         close(rp->in_fd);
         rp->in_fd = -1;
+        rp->in_closed = 1;
+        ack_stdin(rp, written + (rp->in_len - rp->in_off), 1);
+        written = 0;
     }
+    if (written)
+        ack_stdin(rp, written, 0);
     rp->in_off = rp->in_len = 0;
     if (rp->in_fd >= 0) {
         if (rp->in_eof) {
@@ -213,8 +255,13 @@ void job_stdin(struct job *j, const uint8_t *p, size_t n)
 {
     for (int i = 0; i < j->nlocal; i++) {
         struct rank_proc *rp = &j->local[i];
-        if (rp->rank != 0 || rp->in_fd < 0)
+        if (rp->rank != 0)
             continue;
+        if (rp->in_fd < 0) {
+            if (n)
+                ack_stdin(rp, n, 1); /* nowhere to go */
+            continue;
+        }
         if (n == 0) {
             rp->in_eof = 1;
         } else {
@@ -293,7 +340,8 @@ static char **rank_environment(struct job *j, struct rank_proc *rp, int local_ra
 }
 
 /* In the child, between fork and exec. */
-static void become_rank(struct job *j, char **env, int in_fd, int out_fd, int err_fd, int rt_fd, pid_t daemon)
+static void become_rank(struct job *j, char **env, int in_fd, int out_fd, int err_fd, int rt_fd, pid_t daemon,
+                        int exec_status_fd)
 {
     setpgid(0, 0);
     /* The rank must not outlive its daemon (killed, or its host lost). */
@@ -319,17 +367,23 @@ static void become_rank(struct job *j, char **env, int in_fd, int out_fd, int er
     }
     environ = env;
     execvp(j->argv[0], j->argv);
+    /* The daemon reports it, once for the job: not a line per rank here. */
     int e = errno;
-    dprintf(2, "crestd[%s]: cannot run %s: %s%s\n", crestd.hostname, j->argv[0], strerror(e),
-            e == ENOENT ? " (is it installed on this host, in the same place?)" : "");
+    if (write(exec_status_fd, &e, sizeof e) < 0) {
+    }
     _exit(127);
 }
 
 static int start_rank(struct job *j, struct rank_proc *rp, int local_rank)
 {
-    int out[2], err[2], in[2] = { -1, -1 }, sp[2];
-    if (pipe2(out, O_CLOEXEC))
+    int out[2], err[2], in[2] = { -1, -1 }, sp[2], ex[2];
+    /* ex: closed by a successful exec, or carries its errno */
+    if (pipe2(ex, O_CLOEXEC))
         return -1;
+    if (pipe2(out, O_CLOEXEC)) {
+        close(ex[0]), close(ex[1]);
+        return -1;
+    }
     if (pipe2(err, O_CLOEXEC)) {
         close(out[0]), close(out[1]);
         return -1;
@@ -350,7 +404,7 @@ static int start_rank(struct job *j, struct rank_proc *rp, int local_rank)
     pid_t daemon = getpid();
     pid_t pid = env ? fork() : -1;
     if (pid == 0)
-        become_rank(j, env, in[0] >= 0 ? in[0] : devnull, out[1], err[1], sp[1], daemon);
+        become_rank(j, env, in[0] >= 0 ? in[0] : devnull, out[1], err[1], sp[1], daemon, ex[1]);
     int saved = errno;
     if (env) {
         for (char **e = env + own; *e; e++)
@@ -360,12 +414,13 @@ static int start_rank(struct job *j, struct rank_proc *rp, int local_rank)
     close(out[1]);
     close(err[1]);
     close(sp[1]);
+    close(ex[1]);
     if (in[0] >= 0)
         close(in[0]);
     if (devnull >= 0)
         close(devnull);
     if (pid < 0) {
-        close(out[0]), close(err[0]), close(sp[0]);
+        close(out[0]), close(err[0]), close(sp[0]), close(ex[0]);
         if (in[1] >= 0)
             close(in[1]);
         errno = saved;
@@ -373,6 +428,7 @@ static int start_rank(struct job *j, struct rank_proc *rp, int local_rank)
     }
     setpgid(pid, pid); /* also here: no window where a kill of the group misses it */
     rp->pid = pid;
+    rp->exec_status_fd = ex[0];
     rp->out_fd = out[0];
     rp->err_fd = err[0];
     rp->in_fd = in[1];
@@ -390,12 +446,28 @@ static int start_rank(struct job *j, struct rank_proc *rp, int local_rank)
     return 0;
 }
 
+/* The errno of a failed exec, or 0 when the program ran. */
+static int exec_error(struct rank_proc *rp)
+{
+    if (rp->exec_status_fd < 0)
+        return rp->exec_errno;
+    int e = 0;
+    /* The child has exited: whatever it wrote is there. */
+    if (read(rp->exec_status_fd, &e, sizeof e) != (ssize_t)sizeof e)
+        e = 0;
+    close(rp->exec_status_fd);
+    rp->exec_status_fd = -1;
+    rp->exec_errno = e;
+    return e;
+}
+
 static void report_exit(struct rank_proc *rp)
 {
     struct crest_wbuf b = { 0 };
     crest_wbuf_u32(&b, (uint32_t)rp->rank);
     crest_wbuf_u32(&b, (uint32_t)rp->status);
     crest_wbuf_u32(&b, (uint32_t)rp->finalized);
+    crest_wbuf_u32(&b, (uint32_t)exec_error(rp));
     tree_send_up(MSG_RANK_EXIT, rp->job->id, &b);
     crest_wbuf_free(&b);
 }
@@ -440,10 +512,10 @@ void job_launch(uint32_t id, struct crest_rbuf *r)
         struct rank_proc *rp = &j->local[k];
         rp->job = j;
         rp->rank = i;
-        rp->out_fd = rp->err_fd = rp->in_fd = -1;
+        rp->out_fd = rp->err_fd = rp->in_fd = rp->exec_status_fd = -1;
         if (start_rank(j, rp, k)) {
-            /* Reported like an exit with 127, as a shell would. */
-            crestd_log("cannot start rank %d: %s", i, strerror(errno));
+            /* Reported like a failed exec, with 127 as a shell would. */
+            rp->exec_errno = errno;
             rp->exited = 1;
             rp->status = 127 << 8;
             report_exit(rp);
@@ -485,8 +557,11 @@ void job_kill(struct job *j, int sig)
 
 void jobs_kill_all(int sig)
 {
-    for (struct job *j = crestd.jobs; j; j = j->next)
+    for (struct job *j = crestd.jobs; j; j = j->next) {
         job_signal(j, sig);
+        if (sig == SIGKILL)
+            kill_leftovers(j);
+    }
 }
 
 int jobs_running(void)
@@ -531,6 +606,27 @@ int job_reap_rank(pid_t pid, int status)
     return 0;
 }
 
+/* Processes a rank left behind (a background child): crestd is their
+ * subreaper, so they are its children now, in the rank's process group. */
+static void kill_leftovers(struct job *j)
+{
+    char path[64], line[8192];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    for (char *tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n")) {
+        pid_t child = (pid_t)atoi(tok);
+        pid_t group = getpgid(child);
+        for (int i = 0; i < j->nlocal; i++)
+            if (j->local[i].pid > 0 && group == j->local[i].pid)
+                kill(-group, SIGKILL);
+    }
+}
+
 void job_forget(struct job *j)
 {
     struct job **pp = &crestd.jobs;
@@ -539,6 +635,7 @@ void job_forget(struct job *j)
     if (*pp)
         *pp = j->next;
     job_signal(j, SIGKILL);
+    kill_leftovers(j);
     for (int i = 0; i < j->nlocal; i++) {
         struct rank_proc *rp = &j->local[i];
         if (rp->conn)
@@ -551,6 +648,8 @@ void job_forget(struct job *j)
             crest_loop_unwatch(rp->in_fd);
             close(rp->in_fd);
         }
+        if (rp->exec_status_fd >= 0)
+            close(rp->exec_status_fd);
     }
     job_free(j);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct root_job {
     uint32_t *daemon_of_rank;
     struct crest_wbuf launch;  /* the MSG_LAUNCH payload, sent once the tree is up */
     char *hosts_text;          /* "h1:4,h2:4", for crest ps */
+    char program[256];         /* argv[0], for messages */
     time_t started;
     uint8_t *gone;             /* per rank: exit reported, or its host lost */
     int ngone;
@@ -57,6 +59,8 @@ static int boot_listen_fd = -1;
 static char boot_path[300];
 static int boot_ready_fd = -1;
 static struct crest_hosts boot_hosts;
+static int halting;             /* crest halt came: shut down when the last job ends */
+static void halt_when_idle(void);
 
 static void client_message(struct crest_conn *c, const struct crest_wire_header *h, const uint8_t *p);
 static void client_closed(struct crest_conn *c, const char *why);
@@ -74,20 +78,6 @@ static const char *host_of(struct root_job *j, int rank)
 {
     uint32_t d = j->daemon_of_rank[rank];
     return (int)d < crestd.ndaemons ? crestd.hosts[d] : "?";
-}
-
-static void notice(struct client *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void notice(struct client *cl, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (cl && cl->conn)
-        crest_conn_send(cl->conn, MSG_NOTICE, 0, line, strlen(line));
-    else
-        crestd_log("%s", line);
 }
 
 /* ------------------------------------------------------------- ending jobs */
@@ -129,6 +119,10 @@ static void maybe_finished(struct root_job *j)
     free_job(j);
     if (launched)
         tree_broadcast(MSG_JOB_DONE, id, NULL, 0);
+    if (halting) {
+        halt_when_idle();
+        return;
+    }
     if (!crestd.boot) { /* this daemon existed for this one job */
         root_cleanup();
         tree_broadcast(MSG_SHUTDOWN, 0, NULL, 0);
@@ -169,11 +163,16 @@ static void rank_exited(struct root_job *j, struct crest_rbuf *r)
 {
     int rank = (int)crest_rbuf_u32(r);
     int status = (int)crest_rbuf_u32(r);
+    crest_rbuf_u32(r); /* finalized */
+    int exec_errno = (int)crest_rbuf_u32(r);
     if (r->bad || rank < 0 || rank >= j->nranks || j->gone[rank])
         return;
     j->gone[rank] = 1;
     j->ngone++;
-    if (WIFSIGNALED(status) && j->state != JOB_ENDING) {
+    if (exec_errno) {
+        end_job(j, 127, "cannot run %s on host %s: %s%s", j->program, host_of(j, rank), strerror(exec_errno),
+                exec_errno == ENOENT ? " (is it there, at the same path, on every host?)" : "");
+    } else if (WIFSIGNALED(status) && j->state != JOB_ENDING) {
         int sig = WTERMSIG(status);
         end_job(j, 128 + sig, "rank %d on host %s was killed by signal %d (%s)%s", rank, host_of(j, rank), sig,
                 strsignal(sig), j->ngone < j->nranks ? "; ending the job" : "");
@@ -221,7 +220,8 @@ static void daemon_failed(int index, const char *why)
         tree_broadcast(MSG_SHUTDOWN, 0, NULL, 0);
         return;
     }
-    crestd_log("%s", why);
+    if (!jobs) /* no job and no boot command to tell: the log has it */
+        crestd_log("%s", why);
     if (index > 0 && index < crestd.ndaemons && crestd.hosts[index][0] != '!') {
         /* Mark it lost: later jobs of a boot avoid it. */
         char *lost = malloc(strlen(crestd.hosts[index]) + 2);
@@ -275,6 +275,10 @@ void root_message(uint16_t type, uint32_t jobid, const uint8_t *p, size_t n)
     case MSG_RANK_EXIT:
         if (j)
             rank_exited(j, &r);
+        return;
+    case MSG_STDIN_ACK:
+        if (j && j->owner && j->owner->conn)
+            crest_conn_send(j->owner->conn, MSG_STDIN_ACK, jobid, p, n);
         return;
     case MSG_ABORT:
         if (j) {
@@ -380,8 +384,10 @@ static void submit(struct client *cl, struct crest_rbuf *r)
             hosts.host = calloc(1, sizeof *hosts.host);
             if (hosts.host) {
                 snprintf(hosts.host[0].name, sizeof hosts.host[0].name, "%s", crestd.hostname);
-                long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-                hosts.host[0].slots = cpus > 0 ? (int)cpus : 1;
+                /* The CPUs this process may run on (as nproc counts them). */
+                cpu_set_t set;
+                int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+                hosts.host[0].slots = cpus > 0 ? cpus : 1;
                 hosts.count = 1;
             }
         }
@@ -442,6 +448,7 @@ static void submit(struct client *cl, struct crest_rbuf *r)
         goto out;
     }
     j->mpirun_pid = mpirun_pid;
+    snprintf(j->program, sizeof j->program, "%s", argv[0]);
     j->started = time(NULL);
     j->state = JOB_STARTING;
     j->owner = cl;
@@ -530,15 +537,23 @@ static void status_reply(struct client *cl)
     crest_wbuf_free(&b);
 }
 
-static void halt(void)
+/* crest halt: every job ends (its mpirun hears why), then the tree. */
+static void halt_when_idle(void)
 {
-    for (struct root_job *j = jobs; j; j = j->next) {
-        if (j->owner && j->owner->conn)
-            notice(j->owner, "the boot is being halted (crest halt); ending job %u", j->id);
-        end_job(j, 1, "the boot was halted");
-    }
+    if (!halting || jobs)
+        return;
     root_cleanup();
     tree_broadcast(MSG_SHUTDOWN, 0, NULL, 0);
+}
+
+static void halt(void)
+{
+    halting = 1;
+    for (struct root_job *j = jobs, *next; j; j = next) {
+        next = j->next;
+        end_job(j, 1, "the boot was halted (crest halt); every rank was ended");
+    }
+    halt_when_idle();
 }
 
 static void client_message(struct crest_conn *c, const struct crest_wire_header *h, const uint8_t *p)

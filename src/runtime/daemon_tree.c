@@ -42,10 +42,50 @@ static struct child_daemon *child_of_conn(struct crest_conn *c)
 
 /* ------------------------------------------------------------- sending */
 
+/* At the root, messages "up" from its own ranks are handled from the loop,
+ * not from inside the code that sends them: the root's handling may end
+ * and free the very job that code is working on. */
+struct up_message {
+    struct up_message *next;
+    uint16_t type;
+    uint32_t job;
+    size_t len;
+    uint8_t data[];
+};
+static struct up_message *up_head, **up_tail = &up_head; /* the loop's thread owns it */
+static uint64_t up_timer;
+
+static void deliver_up(void *arg)
+{
+    up_timer = 0;
+    while (up_head) {
+        struct up_message *m = up_head;
+        up_head = m->next;
+        if (!up_head)
+            up_tail = &up_head;
+        root_message(m->type, m->job, m->data, m->len);
+        free(m);
+    }
+}
+
 void tree_send_up(uint16_t type, uint32_t job, struct crest_wbuf *b)
 {
     if (crestd.index == 0) {
-        root_message(type, job, b->data, b->len);
+        if (b->failed)
+            return;
+        struct up_message *m = malloc(sizeof *m + b->len);
+        if (!m)
+            return;
+        m->next = NULL;
+        m->type = type;
+        m->job = job;
+        m->len = b->len;
+        if (b->len)
+            memcpy(m->data, b->data, b->len);
+        *up_tail = m;
+        up_tail = &m->next;
+        if (!up_timer)
+            up_timer = crest_loop_timer(0, deliver_up, NULL);
         return;
     }
     if (crestd.parent)
@@ -358,10 +398,10 @@ void tree_child_output(struct child_daemon *ch)
         ch->out_fd = -1;
         return;
     }
-    /* What a child prints (its own log lines, or ssh's complaints) goes to
-     * our stderr as it is; the last line is kept as the reason in case it
-     * never comes up. */
-    if (write(2, buf, (size_t)r) < 0) {
+    /* What a running child prints (its log lines) goes to our stderr as it
+     * is.  Before it is up, what it (or ssh) says is only kept: its last
+     * line becomes the reason in the one line reporting the failure. */
+    if (ch->up && write(2, buf, (size_t)r) < 0) {
     }
     for (ssize_t i = 0; i < r; i++) {
         if (buf[i] == '\n') {

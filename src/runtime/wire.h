@@ -41,12 +41,13 @@ enum crest_msg_type {
     MSG_LAUNCH,        /* root -> daemons: start the ranks of a job */
     MSG_STDIO,         /* daemon -> root -> mpirun: rank, stream, bytes */
     MSG_STDIN,         /* mpirun -> root -> daemon of rank 0: bytes ("" = EOF) */
-    MSG_RANK_EXIT,     /* daemon -> root: rank, wait status, host */
+    MSG_RANK_EXIT,     /* daemon -> root: rank, wait status, finalized, exec errno */
     MSG_SIGNAL,        /* mpirun -> root -> daemons: signal every rank */
     MSG_KILL_JOB,      /* root -> daemons: terminate every rank of the job */
     MSG_JOB_DONE,      /* root -> mpirun: exit code, message; root -> daemons: forget job */
     MSG_ABORT,         /* rank -> daemon -> root: code, message */
     MSG_NOTICE,        /* -> mpirun: one line to print on stderr */
+    MSG_STDIN_ACK,     /* daemon of rank 0 -> root -> mpirun: stdin bytes gone, closed */
 
     /* key/value exchange */
     MSG_KV_PUT = 50,   /* rank -> daemon: key, value */

@@ -113,8 +113,10 @@ int crest_cmd_boot(int argc, char **argv)
         printf("crest: booted %d host%s; mpirun now uses these daemons until crest halt\n", n, n == 1 ? "" : "s");
         return 0;
     }
-    fprintf(stderr, "crest boot: %s\n", reply[0] ? reply : "the root daemon ended without saying why (see its log)");
-    fprintf(stderr, "crest boot: the daemons' log is %s\n", log);
+    if (reply[0])
+        fprintf(stderr, "crest boot: %s\n", reply);
+    else
+        fprintf(stderr, "crest boot: the root daemon ended without saying why; see its log, %s\n", log);
     return 1;
 }
 

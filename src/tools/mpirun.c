@@ -27,7 +27,7 @@
 
 extern char **environ;
 
-#define STDIN_WINDOW (1u << 20) /* stdin bytes queued toward rank 0 before we stop reading */
+#define STDIN_WINDOW (1u << 20) /* stdin bytes on their way to rank 0 before we stop reading */
 #define JOB_TAG_OUTPUT 1u
 
 struct options {
@@ -48,6 +48,8 @@ static uint32_t job_id;
 static int accepted, done, exit_code = 1;
 static int tag_output;
 static int stdin_open = -1;      /* fd being read for rank 0, -1 when none */
+static uint64_t stdin_sent, stdin_acked; /* bytes sent toward rank 0, and gone there */
+static int stdout_gone;          /* our stdout's reader went away (EPIPE) */
 static int interrupts;
 static const char *progname = "mpirun";
 
@@ -99,6 +101,21 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+static void end_job_on_sigpipe(void);
+
+/* Writes our stdout or stderr; when its reader is gone, the job ends as a
+ * pipeline's writer would (`mpirun ... | head`). */
+static void output_bytes(int fd, const void *p, size_t n)
+{
+    if (stdout_gone && fd == 1)
+        return;
+    if (write_all(fd, p, n) < 0 && errno == EPIPE && fd == 1) {
+        stdout_gone = 1;
+        end_job_on_sigpipe();
+    }
+}
+
+
 /* Writes a rank's output.  Whole lines arrive in one piece; an unfinished
  * line (a prompt) arrives alone.  While one rank's line is unfinished on a
  * stream, output of another rank first ends it with a newline: lines are
@@ -132,7 +149,7 @@ static void output(int rank, int stream, const uint8_t *p, size_t n)
             at_start = 1;
     }
     open_rank[s] = p[n - 1] == '\n' ? -1 : rank;
-    write_all(fd, buf, o);
+    output_bytes(fd, buf, o);
     free(buf);
 }
 
@@ -188,11 +205,19 @@ static void on_message(struct crest_conn *c, const struct crest_wire_header *h, 
     case MSG_NOTICE:
         say("%.*s", (int)h->length, (const char *)p);
         return;
+    case MSG_STDIN_ACK: {
+        stdin_acked += crest_rbuf_u64(&r);
+        if (crest_rbuf_u32(&r) && stdin_open >= 0) { /* rank 0 closed its stdin */
+            crest_loop_unwatch(stdin_open);
+            stdin_open = -1;
+        }
+        return;
+    }
     case MSG_JOB_DONE: {
         exit_code = (int)crest_rbuf_u32(&r);
         char reason[1024];
         crest_rbuf_str(&r, reason, sizeof reason);
-        if (!r.bad && reason[0])
+        if (!r.bad && reason[0] && !stdout_gone) /* a pipeline's early end is no news */
             say("%s", reason);
         done = 1;
         return;
@@ -236,6 +261,16 @@ static void on_stdin(void *arg, int fd, short revents)
     }
     if (runtime)
         crest_conn_send(runtime, MSG_STDIN, job_id, buf, (size_t)n);
+    stdin_sent += (uint64_t)n;
+}
+
+static void end_job_on_sigpipe(void)
+{
+    if (!runtime || interrupts)
+        return;
+    interrupts = 1;
+    uint32_t s = SIGPIPE;
+    crest_conn_send(runtime, MSG_KILL_JOB, job_id, &s, sizeof s);
 }
 
 static void on_signal(void *arg, int fd, short revents)
@@ -514,6 +549,13 @@ static int connect_runtime(void)
     return sp[0];
 }
 
+/* Under AddressSanitizer (make sanitize): the process ends with its
+ * tables still allocated, by design; leak reports would only be noise. */
+__attribute__((visibility("default"), used)) const char *__asan_default_options(void)
+{
+    return "detect_leaks=0";
+}
+
 int main(int argc, char **argv)
 {
     const char *base = strrchr(argv[0], '/');
@@ -523,6 +565,10 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version")) {
         printf("%s (crest) 0.1\n", progname);
         return 0;
+    }
+    /* 0, 1 and 2 always open (a closed stdin reads as empty), so that no
+     * descriptor of ours lands there. */
+    for (int fd = open("/dev/null", O_RDWR); fd >= 0 && fd <= 2; fd = open("/dev/null", O_RDWR)) {
     }
     struct options o;
     if (parse_args(argc, argv, &o))
@@ -595,7 +641,7 @@ int main(int argc, char **argv)
     }
     while (!done) {
         if (stdin_open >= 0)
-            crest_loop_set_events(0, accepted && runtime && crest_conn_backlog(runtime) < STDIN_WINDOW ? POLLIN : 0);
+            crest_loop_set_events(0, accepted && runtime && stdin_sent - stdin_acked < STDIN_WINDOW ? POLLIN : 0);
         crest_loop_run_once(-1);
         crest_conn_reap();
     }
