@@ -247,6 +247,16 @@ build_prog() {
         extra=(-I"$REPO/src/runtime" "$module.c")
         { [ "$out" -nt "$module.c" ] && [ "$out" -nt "$module.h" ]; } || rm -f "$out"
         ;;
+    unit_tcp | unit_tcp_noplace)
+        # the MPI library's TCP transport compiled in, the library around it
+        # played by the program; _noplace: without the engine's pkt_place
+        local mpi=$REPO/src/mpi
+        src=$TESTS_DIR/programs/unit_tcp.c
+        extra=(-D_GNU_SOURCE -Wno-unused-parameter -I"$REPO/include" -I"$mpi" -I"$REPO/src/runtime"
+               "$mpi/transport_tcp.c")
+        [ "$name" = unit_tcp_noplace ] && extra+=(-DUNIT_TCP_NO_PLACE)
+        { [ "$out" -nt "$mpi/transport_tcp.c" ] && [ "$out" -nt "$mpi/mpi_impl.h" ]; } || rm -f "$out"
+        ;;
     rt_exchange)
         # a rank using the runtime's client side, as the MPI library does
         local rt=$REPO/src/runtime
@@ -270,6 +280,15 @@ build_prog() {
         extra=(-D_GNU_SOURCE -Wno-unused-parameter -I"$REPO/include" -I"$m" -I"$REPO/src/runtime" "$m/transport_shm.c")
         { [ "$out" -nt "$m/transport_shm.c" ] && [ "$out" -nt "$m/shm_ring.h" ] && [ "$out" -nt "$m/mpi_impl.h" ]; } ||
             rm -f "$out"
+        ;;
+    unit_coll)
+        # the collectives compiled in; the harness stands in for the rest of
+        # the library (point-to-point, datatypes, operations, errors)
+        local m=$REPO/src/mpi f
+        extra=(-D_GNU_SOURCE -Wno-unused-parameter -I"$REPO/include" -I"$m" "$m"/coll_*.c "$m/api_coll.c")
+        for f in "$m"/coll_*.c "$m/coll.h" "$m/api_coll.c" "$m/mpi_impl.h" "$REPO/include/mpi.h"; do
+            [ "$out" -nt "$f" ] || rm -f "$out"
+        done
         ;;
     mpi_*)
         # MPI programs: crest's mpicc (crest's mpi.h and libmpi)

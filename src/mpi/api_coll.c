@@ -75,7 +75,7 @@ static int check_root(MPI_Comm comm, const char *fn, int root, int size)
     return MPI_SUCCESS;
 }
 
-static const char *op_name(MPI_Op op)
+static const char *builtin_op_name(MPI_Op op)
 {
     static const char *const names[] = {"MPI_MAX", "MPI_MIN", "MPI_SUM", "MPI_PROD", "MPI_LAND", "MPI_BAND",
                                         "MPI_LOR", "MPI_BOR", "MPI_LXOR", "MPI_BXOR", "MPI_MINLOC", "MPI_MAXLOC"};
@@ -103,7 +103,7 @@ static int check_op(MPI_Comm comm, const char *fn, MPI_Op op, MPI_Datatype dt)
     MPI_Datatype basic = dtype_basic(t);
     if (basic == MPI_DATATYPE_NULL)
         return mpi_error(comm, MPI_ERR_OP, fn, "%s needs a datatype made of one basic type; this one mixes several",
-                         op_name(op));
+                         builtin_op_name(op));
     union {
         long double ld[4];
         char bytes[64];
@@ -113,7 +113,7 @@ static int check_op(MPI_Comm comm, const char *fn, MPI_Op op, MPI_Datatype dt)
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     if (op_apply(op, &a, &b, 1, basic) != MPI_SUCCESS)
-        return mpi_error(comm, MPI_ERR_OP, fn, "%s is not defined for the datatype given", op_name(op));
+        return mpi_error(comm, MPI_ERR_OP, fn, "%s is not defined for the datatype given", builtin_op_name(op));
     return MPI_SUCCESS;
 }
 
@@ -121,6 +121,16 @@ static int check_not_in_place(MPI_Comm comm, const char *fn, const void *buf, co
 {
     if (buf == MPI_IN_PLACE)
         return mpi_error(comm, MPI_ERR_BUFFER, fn, "MPI_IN_PLACE is not allowed as %s", what);
+    return MPI_SUCCESS;
+}
+
+/* MPI_IN_PLACE where only the root may pass it. */
+static int check_root_only_in_place(MPI_Comm comm, const char *fn, const void *buf, const char *what,
+                                    const struct mpi_comm *c, int root)
+{
+    if (buf == MPI_IN_PLACE)
+        return mpi_error(comm, MPI_ERR_BUFFER, fn, "MPI_IN_PLACE is allowed as %s at the root only (rank %d, root %d)",
+                         what, c->rank, root);
     return MPI_SUCCESS;
 }
 
@@ -207,9 +217,8 @@ int PMPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type
     if (c->rank == root) {
         CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf"));
         CHECK(check_alias(comm, fn, sendbuf, recvbuf, count > 0));
-    } else if (sendbuf == MPI_IN_PLACE) {
-        return mpi_error(comm, MPI_ERR_BUFFER, fn, "MPI_IN_PLACE is allowed as sendbuf at the root only (rank %d, root %d)",
-                         c->rank, root);
+    } else {
+        CHECK(check_root_only_in_place(comm, fn, sendbuf, "sendbuf", c, root));
     }
     return coll_failed(comm, fn, coll_reduce(sendbuf, recvbuf, count, type, op, root, c));
 }
@@ -297,7 +306,7 @@ int PMPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void 
         CHECK(check_type(comm, fn, "recvtype", recvtype));
         CHECK(check_alias(comm, fn, sendbuf, recvbuf, recvcount > 0));
     } else {
-        CHECK(check_not_in_place(comm, fn, sendbuf, "sendbuf but at the root"));
+        CHECK(check_root_only_in_place(comm, fn, sendbuf, "sendbuf", c, root));
     }
     if (sendbuf != MPI_IN_PLACE) {
         CHECK(check_count(comm, fn, "sendcount", sendcount));
@@ -322,7 +331,7 @@ int PMPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void
         CHECK(check_type(comm, fn, "recvtype", recvtype));
         CHECK(check_alias(comm, fn, sendbuf, recvbuf, recvcounts[root] > 0));
     } else {
-        CHECK(check_not_in_place(comm, fn, sendbuf, "sendbuf but at the root"));
+        CHECK(check_root_only_in_place(comm, fn, sendbuf, "sendbuf", c, root));
     }
     if (sendbuf != MPI_IN_PLACE) {
         CHECK(check_count(comm, fn, "sendcount", sendcount));
@@ -347,7 +356,7 @@ int PMPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void
         CHECK(check_type(comm, fn, "sendtype", sendtype));
         CHECK(check_alias(comm, fn, sendbuf, recvbuf, sendcount > 0));
     } else {
-        CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf but at the root"));
+        CHECK(check_root_only_in_place(comm, fn, recvbuf, "recvbuf", c, root));
     }
     if (recvbuf != MPI_IN_PLACE) {
         CHECK(check_count(comm, fn, "recvcount", recvcount));
@@ -372,7 +381,7 @@ int PMPI_Scatterv(const void *sendbuf, const int sendcounts[], const int displs[
         CHECK(check_type(comm, fn, "sendtype", sendtype));
         CHECK(check_alias(comm, fn, sendbuf, recvbuf, sendcounts[root] > 0));
     } else {
-        CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf but at the root"));
+        CHECK(check_root_only_in_place(comm, fn, recvbuf, "recvbuf", c, root));
     }
     if (recvbuf != MPI_IN_PLACE) {
         CHECK(check_count(comm, fn, "recvcount", recvcount));

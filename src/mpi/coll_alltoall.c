@@ -10,7 +10,6 @@
  * buffer, which the transfers then overwrite. */
 #include "coll.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 

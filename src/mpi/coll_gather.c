@@ -10,7 +10,6 @@
 #include "coll.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /* ------------------------------------------------------------------ gather */
 

@@ -2,7 +2,6 @@
  * packed views of user buffers, and transfers on the collective context. */
 #include "coll.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
