@@ -8,6 +8,7 @@
 #   -k        keep the work directories of passing cases too
 #   -n        do not run make (use the build as it is)
 #   -l        list the cases and exit
+#   -x PAT    leave out the cases whose name contains PAT (repeatable)
 # Prints "PASS name (secs)", "SKIP name: reason" or "FAIL name" followed by
 # the case's output, and as the last line "N passed, N failed[, N skipped]".
 # Logs and the files of failed cases stay in build/test-tmp/run-PID/.
@@ -23,12 +24,14 @@ case_timeout=180
 keep=0
 do_make=1
 list=0
-while getopts "t:knlh" opt; do
+excludes=()
+while getopts "t:knlx:h" opt; do
     case $opt in
     t) case_timeout=$OPTARG ;;
     k) keep=1 ;;
     n) do_make=0 ;;
     l) list=1 ;;
+    x) excludes+=("$OPTARG") ;;
     *)
         awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
         exit 2
@@ -49,6 +52,12 @@ for f in "$TESTS_DIR"/cases/*.sh; do
         done
         [ $hit -eq 1 ] || continue
     fi
+    out=0
+    for p in ${excludes[@]+"${excludes[@]}"}; do
+        # shellcheck disable=SC2053
+        [[ $name == *$p* ]] && out=1
+    done
+    [ $out -eq 0 ] || continue
     selected+=("$f")
 done
 if [ $list -eq 1 ]; then
