@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 # gcc/make/libc headers to build, binutils for the restorer's build check,
 # procps/util-linux/psmisc for the tests (pgrep, setpriv, fuser); the
 # runtime's tests make hosts of network namespaces (iproute2) reached by
-# ssh (openssh-server, openssh-client); libmpich-dev holds the MPICH header
-# our mpi.h is checked against.
+# ssh (openssh-server, openssh-client); a Slurm cluster of such hosts
+# (slurmctld, slurmd, slurm-client, munge) tests the srun launcher;
+# libmpich-dev holds the MPICH header our mpi.h is checked against, and the
+# mpicc.mpich that builds the binaries the library must run unchanged.
 PACKAGES=(gcc make libc6-dev binutils procps util-linux psmisc iproute2 openssh-server openssh-client
-          libmpich-dev)
+          slurmctld slurmd slurm-client munge libmpich-dev)
 
 install_dependencies() {
     local missing=()

@@ -478,11 +478,29 @@ static int load_hosts(const struct options *o, struct crest_hosts *h)
             return -1;
         }
     } else if (getenv("SLURM_JOB_ID") && getenv("SLURM_JOB_NODELIST")) {
-        if (crest_hosts_from_slurm(getenv("SLURM_JOB_NODELIST"), getenv("SLURM_TASKS_PER_NODE"), h, err,
-                                   sizeof err)) {
+        /* SLURM_TASKS_PER_NODE counts the allocation's tasks, except in a
+         * shell that srun started as a job step (`srun --pty bash`): srun
+         * sets it to the step's own, like SLURM_STEP_TASKS_PER_NODE ("1"
+         * for one shell on one node), and it no longer matches
+         * SLURM_JOB_NODELIST.  There the allocation's CPUs per node (same
+         * syntax) give the slots, a task's CPUs each.  (salloc's shell with
+         * LaunchParameters=use_interactive_step is a step too, but keeps
+         * the allocation's count.) */
+        const char *tasks = getenv("SLURM_TASKS_PER_NODE");
+        const char *step_tasks = getenv("SLURM_STEP_TASKS_PER_NODE");
+        const char *job_cpus = getenv("SLURM_JOB_CPUS_PER_NODE");
+        int per_task = 1;
+        if (tasks && step_tasks && !strcmp(tasks, step_tasks) && job_cpus && *job_cpus) {
+            const char *cpt = getenv("SLURM_CPUS_PER_TASK");
+            tasks = job_cpus;
+            per_task = cpt && atoi(cpt) > 1 ? atoi(cpt) : 1;
+        }
+        if (crest_hosts_from_slurm(getenv("SLURM_JOB_NODELIST"), tasks, h, err, sizeof err)) {
             say("the Slurm allocation: %s", err);
             return -1;
         }
+        for (int i = 0; per_task > 1 && i < h->count; i++)
+            h->host[i].slots = h->host[i].slots > per_task ? h->host[i].slots / per_task : 1;
     }
     return 0;
 }
