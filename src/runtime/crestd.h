@@ -66,6 +66,7 @@ struct job {
     int nranks;
     uint32_t *daemon_of_rank;
     char **argv, **envp;
+    char program[PATH_MAX];  /* argv[0] found in the job's PATH */
     char cwd[PATH_MAX];
     uint32_t flags;          /* JOB_* */
     int64_t started_ms;      /* monotonic */

@@ -16,8 +16,6 @@
 #include "loop.h"
 #include "tree.h"
 
-extern char **environ;
-
 #define LINE_FLUSH_AT (64u << 10)
 
 static void rank_message(struct crest_conn *c, const struct crest_wire_header *h, const uint8_t *p);
@@ -339,9 +337,35 @@ static char **rank_environment(struct job *j, struct rank_proc *rp, int local_ra
     return env;
 }
 
+/* The program's path, searched in the job's PATH (not the daemon's: a
+ * daemon started by ssh has the login shell's), once per job.  Left as
+ * given when not found: the exec then fails and says so. */
+static void resolve_program(struct job *j)
+{
+    const char *prog = j->argv[0];
+    snprintf(j->program, sizeof j->program, "%s", prog);
+    if (strchr(prog, '/'))
+        return;
+    const char *path = "/usr/local/bin:/usr/bin:/bin";
+    for (char **e = j->envp; *e; e++)
+        if (!strncmp(*e, "PATH=", 5))
+            path = *e + 5;
+    for (const char *p = path; *p;) {
+        const char *end = strchr(p, ':');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char candidate[PATH_MAX];
+        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, n ? p : ".", prog);
+        if (access(candidate, X_OK) == 0) {
+            snprintf(j->program, sizeof j->program, "%s", candidate);
+            return;
+        }
+        p += n + (end ? 1 : 0);
+    }
+}
+
 /* In the child, between fork and exec. */
-static void become_rank(struct job *j, char **env, int in_fd, int out_fd, int err_fd, int rt_fd, pid_t daemon,
-                        int exec_status_fd)
+static __attribute__((noreturn)) void become_rank(struct job *j, char **env, int in_fd, int out_fd, int err_fd,
+                                                   int rt_fd, pid_t daemon, int exec_status_fd)
 {
     setpgid(0, 0);
     /* The rank must not outlive its daemon (killed, or its host lost). */
@@ -365,13 +389,23 @@ static void become_rank(struct job *j, char **env, int in_fd, int out_fd, int er
             if (chdir("/")) {
             }
     }
-    environ = env;
-    execvp(j->argv[0], j->argv);
+    execve(j->program, j->argv, env);
     /* The daemon reports it, once for the job: not a line per rank here. */
     int e = errno;
     if (write(exec_status_fd, &e, sizeof e) < 0) {
     }
     _exit(127);
+}
+
+/* fork, not vfork: with vfork the daemon would wait for each rank's exec
+ * in turn, and a job of many ranks would start one exec at a time. */
+static pid_t spawn_rank(struct job *j, char **env, int in_fd, int out_fd, int err_fd, int rt_fd, pid_t daemon,
+                        int exec_status_fd)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        become_rank(j, env, in_fd, out_fd, err_fd, rt_fd, daemon, exec_status_fd);
+    return pid;
 }
 
 static int start_rank(struct job *j, struct rank_proc *rp, int local_rank)
@@ -402,9 +436,7 @@ static int start_rank(struct job *j, struct rank_proc *rp, int local_rank)
     int own = 0;
     char **env = rank_environment(j, rp, local_rank, 3, &own);
     pid_t daemon = getpid();
-    pid_t pid = env ? fork() : -1;
-    if (pid == 0)
-        become_rank(j, env, in[0] >= 0 ? in[0] : devnull, out[1], err[1], sp[1], daemon, ex[1]);
+    pid_t pid = env ? spawn_rank(j, env, in[0] >= 0 ? in[0] : devnull, out[1], err[1], sp[1], daemon, ex[1]) : -1;
     int saved = errno;
     if (env) {
         for (char **e = env + own; *e; e++)
@@ -493,6 +525,7 @@ void job_launch(uint32_t id, struct crest_rbuf *r)
         job_free(j);
         return;
     }
+    resolve_program(j);
     j->started_ms = crest_now_ms();
     j->state = JOB_RUNNING;
     for (int i = 0; i < j->nranks; i++)
