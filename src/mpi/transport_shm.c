@@ -8,7 +8,8 @@
  * used by a job of another runtime with the same job id, is never reused)
  * and publishes the name; the others map it after the fence, and the last
  * one to map it unlinks it, so nothing is left in /dev/shm once a job is
- * up, whatever happens to it later.
+ * up, whatever happens to it later (a rank that tears down unlinks the
+ * name too, for the case of a rank that died before mapping it).
  *
  * Layout (offsets fixed by the local size L and the ring size R):
  *     page 0      struct seg_header
@@ -27,6 +28,12 @@
  * together in private memory, so max_payload and eager_limit do not depend
  * on R (with R >= 256 KiB no packet the engine makes is cut).
  *
+ * max_payload, 64 KiB: the engine's DATA pieces (rendezvous without single
+ * copy), a quarter of the largest ring so that a few are in flight.
+ * eager_limit, 16 KiB: up to there two copies through a ring beat a pull
+ * (a system call, and a FIN packet back); at 32 KiB the pull wins (unit_shm
+ * bench messages shows both).
+ *
  * Waking a sleeping rank (the lost-wakeup argument).  The sleeper reads its
  * doorbell, sets `sleeping`, issues a full fence, looks at its rings once
  * more, and only then waits on the doorbell with FUTEX_WAIT(value read).
@@ -39,8 +46,9 @@
  * either fails on the changed value or is woken.  A sender that finds no
  * flag pays one fence and one read of a line that stays in its cache.
  * The same pattern wakes a producer whose packets wait for room: it sets
- * the ring's need_space before sleeping, and a consumer that frees space
- * fences and checks need_space and the producer's flag.
+ * the ring's need_space when it queues a packet, and tries its queues again
+ * after raising its flag; a consumer that frees room fences, then checks
+ * need_space and the producer's flag.
  *
  * Single copy: pull reads the sender's buffer with process_vm_readv.  With
  * Yama's ptrace_scope=1 that needs the reader to be allowed as a tracer:
@@ -228,6 +236,47 @@ static int enqueue(struct lpeer *p, const struct pkt_header *h, const char *payl
     return MPI_SUCCESS;
 }
 
+/* Moves what p's ring has room for out of its queue; returns how many
+ * records went (0 when the queue stays as it was). */
+static int flush_peer(int lr)
+{
+    struct lpeer *p = &shm.lp[lr];
+    int moved = 0;
+    struct pend *q;
+    while ((q = p->qhead)) {
+        size_t done = q->done;
+        int all = put_packet(p, &q->h, q->data + (done - q->from), &done);
+        moved += all || done != q->done;
+        q->done = done;
+        if (!all)
+            break;
+        p->qhead = q->next;
+        free(q);
+    }
+    if (moved)
+        wake(lr);
+    if (!p->qhead) {
+        p->qtail = NULL;
+        atomic_store_explicit(&p->tx.ctl->need_space, 0, memory_order_relaxed);
+        for (int i = 0; i < shm.nbacklogged; i++)
+            if (shm.backlogged[i] == lr) {
+                shm.backlogged[i] = shm.backlogged[--shm.nbacklogged];
+                break;
+            }
+    }
+    return moved;
+}
+
+/* Moves queued packets into rings that have room again; returns how many
+ * records went. */
+static int push_pending(void)
+{
+    int moved = 0;
+    for (int i = shm.nbacklogged - 1; i >= 0; i--) /* flush_peer may drop entry i */
+        moved += flush_peer(shm.backlogged[i]);
+    return moved;
+}
+
 static int shm_send(int peer_world, const struct pkt_header *h, const void *payload)
 {
     if (!shm.base || h->kind - 1u > 254u)
@@ -235,46 +284,15 @@ static int shm_send(int peer_world, const struct pkt_header *h, const void *payl
     int lr = mpi_state.peers[peer_world].local_rank;
     struct lpeer *p = &shm.lp[lr];
     size_t done = 0;
-    if (p->qhead) /* behind what already waits */
-        return enqueue(p, h, payload, 0);
+    if (p->qhead) {
+        flush_peer(lr);
+        if (p->qhead) /* behind what still waits */
+            return enqueue(p, h, payload, 0);
+    }
     int all = put_packet(p, h, payload, &done);
     if (all || done)
         wake(lr);
     return all ? MPI_SUCCESS : enqueue(p, h, payload, done);
-}
-
-/* Moves queued packets into rings that have room again; returns how many
- * records went. */
-static int push_pending(void)
-{
-    int moved_all = 0;
-    for (int i = 0; i < shm.nbacklogged;) {
-        int lr = shm.backlogged[i];
-        struct lpeer *p = &shm.lp[lr];
-        int moved = 0;
-        struct pend *q;
-        while ((q = p->qhead)) {
-            size_t done = q->done;
-            int all = put_packet(p, &q->h, q->data + (done - q->from), &done);
-            moved += all || done != q->done;
-            q->done = done;
-            if (!all)
-                break;
-            p->qhead = q->next;
-            free(q);
-        }
-        if (moved)
-            wake(lr);
-        moved_all += moved;
-        if (p->qhead) {
-            i++;
-            continue;
-        }
-        p->qtail = NULL;
-        atomic_store_explicit(&p->tx.ctl->need_space, 0, memory_order_relaxed);
-        shm.backlogged[i] = shm.backlogged[--shm.nbacklogged];
-    }
-    return moved_all;
 }
 
 static int shm_backlog(int peer_world)
@@ -410,7 +428,8 @@ static void shm_sleep(int timeout_ms)
 
 static int shm_pull(int peer_world, uint64_t addr, void *dst, size_t len)
 {
-    if (shm.pull_denied)
+    /* a pid of another host would name some unrelated process here */
+    if (shm.pull_denied || mpi_state.peers[peer_world].node != mpi_state.node)
         return -1;
     pid_t pid = mpi_state.peers[peer_world].pid;
     char *d = dst;
@@ -462,12 +481,21 @@ static void layout(int L, size_t R, struct layout *o)
     o->size = o->data + l * l * R;
 }
 
-static void teardown(void)
+/* Unmaps the segment and removes its name (normally gone already; not
+ * when a rank never attached, or set-up failed half way). */
+static void drop_segment(void)
 {
     if (shm.base)
         munmap(shm.base, shm.size);
     if (shm.name[0])
-        unlink(shm.name); /* normally gone already; not when a rank never attached */
+        unlink(shm.name);
+    shm.base = NULL;
+    shm.name[0] = 0;
+}
+
+static void teardown(void)
+{
+    drop_segment();
     if (shm.lp) {
         for (int i = 0; i < shm.L; i++) {
             struct pend *q = shm.lp[i].qhead;
@@ -520,23 +548,24 @@ static int create_segment(void)
         shm.name[0] = 0;
         return fail("cannot find a free name in /dev/shm");
     }
-    if (ftruncate(fd, (off_t)lo.size)) {
-        fail("cannot size %s to %zu bytes: %s (is /dev/shm full?)", shm.name, lo.size, strerror(errno));
-        close(fd);
+    int rc = ftruncate(fd, (off_t)lo.size)
+                 ? fail("cannot size %s to %zu bytes: %s (is /dev/shm full?)", shm.name, lo.size, strerror(errno))
+                 : map_segment(fd, lo.size);
+    close(fd);
+    if (rc) {
+        drop_segment();
         return -1;
     }
-    int rc = map_segment(fd, lo.size);
-    close(fd);
-    if (rc)
-        return -1;
     struct seg_header *hd = (struct seg_header *)(void *)shm.base;
     hd->magic = SEG_MAGIC;
     hd->local_size = (uint32_t)shm.L;
     hd->ring_size = R;
     hd->size = lo.size;
     atomic_store_explicit(&hd->attached, 1, memory_order_release);
-    if (crest_rank_put(SEG_KEY, shm.name, strlen(shm.name) + 1))
+    if (crest_rank_put(SEG_KEY, shm.name, strlen(shm.name) + 1)) {
+        drop_segment();
         return fail("cannot publish the segment's name (is the runtime gone?)");
+    }
     return 0;
 }
 
@@ -566,11 +595,12 @@ static int attach_segment(void)
     if (rc)
         return -1;
     struct seg_header *hd = (struct seg_header *)(void *)shm.base;
+    uint64_t R = hd->ring_size;
     struct layout lo;
-    layout(shm.L, hd->ring_size, &lo);
-    if (hd->magic != SEG_MAGIC || hd->local_size != (uint32_t)shm.L || hd->size != (uint64_t)st.st_size ||
-        lo.size != hd->size)
-        return fail("%s is not the segment of these %d local ranks", name, shm.L);
+    layout(shm.L, (size_t)R, &lo);
+    if (hd->magic != SEG_MAGIC || hd->local_size != (uint32_t)shm.L || R < 4096 || R > (16u << 20) ||
+        (R & (R - 1)) || hd->size != (uint64_t)st.st_size || lo.size != hd->size)
+        return fail("%s is not the segment of these %d local ranks", shm.name, shm.L);
     if ((int)atomic_fetch_add_explicit(&hd->attached, 1, memory_order_acq_rel) + 1 == shm.L)
         unlink(shm.name); /* everybody has it mapped */
     return 0;
@@ -633,7 +663,9 @@ static int setup(int phase)
     }
     if (shm.L <= 1)
         return MPI_SUCCESS;
-    if ((shm.me != 0 && !shm.base && attach_segment()) || build_table()) {
+    /* local rank 0 made the segment in phase 0, the others map it now */
+    int rc = shm.base ? 0 : shm.me == 0 ? -1 : attach_segment();
+    if (rc || build_table()) {
         teardown();
         return MPI_ERR_OTHER;
     }
@@ -656,8 +688,10 @@ static void shm_disconnect(void)
     teardown();
 }
 
-/* The same two phases as MPI_Init around a fence of its own: every rank
- * calls it, those alone on their host too, so the fences pair up. */
+/* After a checkpoint the engine may call init(0), fence, init(1) again
+ * (init(0) tears down what is left), or this: the same two phases around
+ * a fence of its own.  Then every rank must call it, those alone on their
+ * host too, so that the fences pair up. */
 static int shm_reconnect(void)
 {
     int rc = setup(0);
@@ -673,7 +707,7 @@ const struct transport transport_shm = {
     .progress = shm_progress,
     .backlog = shm_backlog,
     .max_payload = 64u << 10,
-    .eager_limit = 32u << 10,
+    .eager_limit = 16u << 10,
     .pull = shm_pull,
     .poll_fds = NULL,
     .sleep = shm_sleep,

@@ -28,6 +28,11 @@
  * Every socket is in one epoll set: progress() costs one epoll_wait when
  * nothing happens, and the engine sleeps in poll() on the epoll fd.
  *
+ * Large payloads can skip the copy out of the receive buffer: when the
+ * engine defines pkt_place() (proposed for mpi_impl.h, see below), the
+ * rest of a payload of PLACE_MIN bytes or more is read straight to where
+ * the engine says it belongs (a piece of a contiguous receive buffer).
+ *
  * All state below belongs to the thread inside the library (the library
  * is MPI_THREAD_SERIALIZED). */
 #include <arpa/inet.h>
@@ -42,6 +47,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -63,10 +69,11 @@
 /* The engine cuts messages into pieces of MAX_PAYLOAD and sends the next
  * piece when backlog() says the previous one went out: 1 MiB keeps few
  * syscalls per megabyte while the kernel's socket buffer (autotuned up to
- * several MiB) still takes a whole piece most of the time.  Messages up to
- * EAGER_LIMIT go in one packet without a rendezvous round trip; beyond it,
- * the copy a receive without a matching request costs exceeds a round trip
- * on a LAN. */
+ * several MiB) takes a whole piece nearly always (measured: 0.1% of the
+ * bytes of a stream had to be queued).  Messages up to EAGER_LIMIT go in
+ * one packet, without the rendezvous round trip; larger ones wait for the
+ * receive, so that an unexpected message never costs more than that much
+ * memory at the receiver and large data can be read in place. */
 #define MAX_PAYLOAD (1u << 20)
 #define EAGER_LIMIT (64u << 10)
 
@@ -80,6 +87,15 @@
 #define MAX_PENDING 64          /* accepted connections not yet presented */
 #define MAX_EVENTS 64
 #define MAX_IOV 64
+#define PLACE_MIN (32u << 10)   /* payloads worth reading straight to their place */
+
+/* Proposed addition to the engine's side of the contract (mpi_impl.h):
+ * called when the header of a packet with a payload of PLACE_MIN bytes or
+ * more has arrived and the payload has not; returns where the payload is
+ * to be written (valid, and untouched by anyone else, until pkt_arrived
+ * for this packet), or NULL to receive it as usual.  pkt_arrived then gets
+ * payload == that address.  Until the engine defines it, it is NULL here. */
+extern void *pkt_place(int peer_world, const struct pkt_header *h) __attribute__((weak, visibility("hidden")));
 
 #define HDR sizeof(struct pkt_header)
 #define PAD8(n) (((size_t)(n) + 7) & ~(size_t)7)
@@ -105,6 +121,11 @@ struct rx {
     uint64_t tag; /* its epoll data */
     char *buf;
     size_t cap, start, end;
+    /* a payload being read to the engine's memory (pkt_place) */
+    char *place;
+    size_t placed;           /* bytes of payload and padding read */
+    struct pkt_header place_h;
+    int declined;            /* pkt_place said no to the record at start */
 };
 
 enum out_state {
@@ -229,6 +250,26 @@ static void set_nodelay(int fd)
 {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* A job of N ranks needs up to 2(N-1) sockets per rank: past the soft
+ * limit of descriptors, raise it to the hard one (once), rather than
+ * raising it for every job up front. */
+static int more_fds(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+        return 0;
+    rl.rlim_cur = rl.rlim_max;
+    return !setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void out_of_fds(const char *what)
+{
+    struct rlimit rl = { 0, 0 };
+    getrlimit(RLIMIT_NOFILE, &rl);
+    mpi_fatal(MPI_ERR_OTHER, "%s: out of file descriptors (limit %llu, one per TCP connection): raise ulimit -n",
+              what, (unsigned long long)rl.rlim_cur);
 }
 
 static struct peer *peer_at(int w)
@@ -388,6 +429,8 @@ static void rx_free(struct rx *x)
     tcp.rx_total -= x->cap;
     x->buf = NULL;
     x->cap = x->start = x->end = 0;
+    x->place = NULL;
+    x->declined = 0;
 }
 
 /* Reads what the socket has into x.  Returns the bytes read, 0 at the end
@@ -422,10 +465,47 @@ static ssize_t rx_fill(struct rx *x, size_t first)
     size_t len = x->cap - x->end;
     if (have >= HDR && need > have && need - have >= BIG_READ && need - have < len)
         len = need - have;
+    if (pkt_place && len > RBUF_MIN)
+        len = RBUF_MIN; /* large payloads then mostly go straight to their place */
     for (;;) {
         ssize_t r = recv(x->fd, x->buf + x->end, len, MSG_DONTWAIT);
         if (r > 0) {
             x->end += (size_t)r;
+            return r;
+        }
+        if (r == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : -2;
+    }
+}
+
+/* Reads the rest of a payload being placed, its padding, and what follows
+ * into the (empty) buffer, in one readv.  Returns as rx_fill. */
+static ssize_t rx_fill_placed(struct rx *x)
+{
+    static char pad_sink[8];
+    size_t len = x->place_h.payload, pad = PAD8(len) - len;
+    if (!x->buf) {
+        x->buf = xmalloc(RBUF_MIN);
+        x->cap = RBUF_MIN;
+        tcp.rx_total += RBUF_MIN;
+    }
+    struct iovec iov[3];
+    int n = 0;
+    if (x->placed < len)
+        iov[n++] = (struct iovec){ x->place + x->placed, len - x->placed };
+    size_t pdone = x->placed > len ? x->placed - len : 0;
+    if (pdone < pad)
+        iov[n++] = (struct iovec){ pad_sink, pad - pdone };
+    iov[n++] = (struct iovec){ x->buf, x->cap < RBUF_MIN ? x->cap : RBUF_MIN };
+    for (;;) {
+        ssize_t r = readv(x->fd, iov, n);
+        if (r > 0) {
+            size_t want = len + pad - x->placed, took = (size_t)r < want ? (size_t)r : want;
+            x->placed += took;
+            x->end = (size_t)r - took;
             return r;
         }
         if (r == 0)
@@ -442,15 +522,39 @@ static int in_parse(int w)
     struct peer *p = &tcp.peers[w];
     struct rx *x = &p->in;
     int n = 0;
+    if (x->place) {
+        if (x->placed < PAD8(x->place_h.payload))
+            return 0;
+        struct pkt_header h = x->place_h;
+        char *dst = x->place;
+        x->place = NULL;
+        pkt_arrived(w, &h, dst);
+        n++;
+    }
     while (x->end - x->start >= HDR) {
         const struct pkt_header *h = (const struct pkt_header *)(x->buf + x->start);
         if (h->payload > MAX_PAYLOAD)
             mpi_fatal(MPI_ERR_INTERN, "rank %d on %s sent a packet of %u bytes on TCP (at most %u): corrupt stream",
                       w, host_of(w), h->payload, MAX_PAYLOAD);
         size_t rec = HDR + PAD8(h->payload);
-        if (x->end - x->start < rec)
+        if (x->end - x->start < rec) {
+            if (pkt_place && h->payload >= PLACE_MIN && h->kind && !x->declined) {
+                char *dst = pkt_place(w, h);
+                x->declined = !dst;
+                if (dst) {
+                    /* what came with the header goes there; the rest is read there */
+                    size_t got = x->end - x->start - HDR;
+                    memcpy(dst, x->buf + x->start + HDR, got < h->payload ? got : h->payload);
+                    x->place_h = *h;
+                    x->place = dst;
+                    x->placed = got;
+                    x->start = x->end = 0;
+                }
+            }
             break;
+        }
         x->start += rec;
+        x->declined = 0;
         if (h->kind == 0) {
             p->in_bye = 1;
             continue;
@@ -473,7 +577,7 @@ static int in_parse(int w)
 static int in_event(int w)
 {
     struct peer *p = &tcp.peers[w];
-    ssize_t r = rx_fill(&p->in, 0);
+    ssize_t r = p->in.place ? rx_fill_placed(&p->in) : rx_fill(&p->in, 0);
     int err = errno;
     int n = r > 0 ? in_parse(w) : 0;
     if (r == 0 || r == -2) {
@@ -558,7 +662,11 @@ static int accept_all(void)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return n; /* EAGAIN; or out of descriptors: the queue waits */
+            if (errno == EMFILE && more_fds())
+                continue;
+            if (errno == EMFILE || errno == ENFILE)
+                out_of_fds("cannot accept a connection from another rank");
+            return n;
         }
         char from[32], a[INET_ADDRSTRLEN];
         snprintf(from, sizeof from, "%s:%u", ip_str(sa.sin_addr.s_addr, a, sizeof a), ntohs(sa.sin_port));
@@ -737,15 +845,20 @@ static void out_dial(int w)
     struct peer *p = &tcp.peers[w];
     while (p->try_i < p->ntries) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 && errno == EMFILE && more_fds())
+            fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            char what[64];
+            snprintf(what, sizeof what, "cannot connect to rank %d", w);
+            out_of_fds(what);
+        }
         if (fd < 0)
             mpi_fatal(MPI_ERR_OTHER, "cannot open a TCP socket to reach rank %d: %s", w, strerror(errno));
         set_nodelay(fd);
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = p->port, .sin_addr.s_addr = p->tries[p->try_i] };
-        int r;
-        do
-            r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-        while (r && errno == EINTR);
-        if (r == 0 || errno == EINPROGRESS) {
+        /* interrupted, a non-blocking connect goes on like one in progress */
+        int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+        if (r == 0 || errno == EINPROGRESS || errno == EINTR) {
             p->ofd = fd;
             p->otag = new_tag(R_OUT, w);
             p->out = r == 0 ? OUT_UNACKED : OUT_CONNECTING;
@@ -1128,6 +1241,17 @@ static void tcp_finalize(void)
     tcp.npeers = 0;
 }
 
+/* Checkpoint, in quiesce.c:
+ *   drain (every backlog() 0, bytes sent = bytes received), disconnect();
+ *   ... the image is taken; on restart the process may be on another host ...
+ *   reconnect()            new listener, token and addresses, published
+ *                          with crest_rank_put (like init(0));
+ *   crest_rank_fence();    every rank must have reconnected before anyone
+ *                          sends again;
+ *   init(1)                forgets the peers' old cards.
+ * Connections are then made again on the first send, as after MPI_Init.
+ * disconnect() lets the peers know the closing is meant (bye), so that a
+ * rank that disconnects later does not take it for a death. */
 static void tcp_disconnect(void)
 {
     close_all();
