@@ -77,6 +77,8 @@ struct job {
     int nlocal;
     int local_running;
     uint64_t kill_timer;
+    uint64_t launch_timer;    /* more local ranks to start (launch_more) */
+    int next_to_start;
     int kill_signal_sent;
 
     /* key/value fence: pairs of this subtree gathered for the parent */

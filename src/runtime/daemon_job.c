@@ -17,6 +17,7 @@
 #include "tree.h"
 
 #define LINE_FLUSH_AT (64u << 10)
+#define LAUNCH_BATCH 8 /* ranks started between two turns of the loop */
 
 static void rank_message(struct crest_conn *c, const struct crest_wire_header *h, const uint8_t *p);
 static void rank_closed(struct crest_conn *c, const char *why)
@@ -59,6 +60,8 @@ void job_free(struct job *j)
     }
     if (j->kill_timer)
         crest_loop_cancel(j->kill_timer);
+    if (j->launch_timer)
+        crest_loop_cancel(j->launch_timer);
     free(j->local);
     free(j->daemon_of_rank);
     free_strv(j->argv);
@@ -504,6 +507,39 @@ static void report_exit(struct rank_proc *rp)
     crest_wbuf_free(&b);
 }
 
+/* Starts the next batch of the job's local ranks.  Between batches the
+ * loop runs, so the first ranks' output travels while the last ones are
+ * still being started. */
+static void launch_more(void *arg)
+{
+    struct job *j = job_find((uint32_t)(uintptr_t)arg);
+    if (!j)
+        return;
+    j->launch_timer = 0;
+    for (int started = 0; j->next_to_start < j->nlocal && started < LAUNCH_BATCH; started++) {
+        int k = j->next_to_start++;
+        struct rank_proc *rp = &j->local[k];
+        if (j->state == JOB_ENDING) {
+            /* The job ends before this rank began: it never will. */
+            rp->exited = 1;
+            rp->status = SIGKILL;
+            report_exit(rp);
+            continue;
+        }
+        if (start_rank(j, rp, k)) {
+            /* Reported like a failed exec, with 127 as a shell would. */
+            rp->exec_errno = errno;
+            rp->exited = 1;
+            rp->status = 127 << 8;
+            report_exit(rp);
+        } else {
+            j->local_running++;
+        }
+    }
+    if (j->next_to_start < j->nlocal)
+        j->launch_timer = crest_loop_timer(0, launch_more, arg);
+}
+
 void job_launch(uint32_t id, struct crest_rbuf *r)
 {
     struct job *j = calloc(1, sizeof *j);
@@ -542,21 +578,12 @@ void job_launch(uint32_t id, struct crest_rbuf *r)
     for (int i = 0; i < j->nranks; i++) {
         if ((int)j->daemon_of_rank[i] != crestd.index)
             continue;
-        struct rank_proc *rp = &j->local[k];
+        struct rank_proc *rp = &j->local[k++];
         rp->job = j;
         rp->rank = i;
         rp->out_fd = rp->err_fd = rp->in_fd = rp->exec_status_fd = -1;
-        if (start_rank(j, rp, k)) {
-            /* Reported like a failed exec, with 127 as a shell would. */
-            rp->exec_errno = errno;
-            rp->exited = 1;
-            rp->status = 127 << 8;
-            report_exit(rp);
-        } else {
-            j->local_running++;
-        }
-        k++;
     }
+    launch_more((void *)(uintptr_t)id);
 }
 
 /* ------------------------------------------------------------- signals, exits */
