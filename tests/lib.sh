@@ -376,6 +376,11 @@ checkpoint() {
         >"$img.ckpt.out" 2>"$img.ckpt.err" </dev/null
     rc=$?
     CKPT_SECS=$(elapsed_since "$t0")
+    if [ $rc -ne 0 ] && ! alive "$pid" && grep -q "no process $pid" "$img.ckpt.err"; then
+        # the program ended between the caller's check and the checkpoint
+        CKPT_GONE=1
+        return 2
+    fi
     if [ $rc -ne 0 ]; then
         fail_soft "crest checkpoint $pid -o $base $* exited $(describe_rc $rc) after $CKPT_SECS s"
         show "$img.ckpt.out"
@@ -548,7 +553,17 @@ ckpt_restart_case() {
         elif [ -n "$files" ]; then
             mode=(--stop)
         fi
+        CKPT_GONE=0
         if ! checkpoint "$pid" "$img" "${mode[@]}"; then
+            if [ $CKPT_GONE -eq 1 ]; then
+                wait_exit "$pid" 1
+                if [ ${#imgs[@]} -ge 2 ] && [ $term_last -eq 0 ]; then
+                    note "the program ended just before the checkpoint at ${t}s; going on with ${#imgs[@]} images"
+                    ended_early=1
+                    break
+                fi
+                fail "the program ended ($(describe_rc $WAIT_RC)) before the checkpoint at ${t}s: give it more work"
+            fi
             [ -n "$files" ] && kill -CONT "$pid" 2>/dev/null
             continue
         fi
