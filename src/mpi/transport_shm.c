@@ -20,16 +20,24 @@
  *                 file is sparse: untouched pages cost no memory)
  *     ring ctl    L*L struct ring_ctl, ring (s -> r) at index r*L + s
  *     data        L*L rings of R bytes, same order
- * R: 256 KiB for up to 4 local ranks, 64 KiB up to 16, 16 KiB beyond
- * (CREST_SHM_RING_KB, a power of two from 4 to 16384, overrides it); the
- * file is at most L*L*R plus a few pages: 4 MiB for 4 ranks, 16 MiB for
- * 16, 64 MiB for 64.  A record carries up to R/4 bytes of payload; a
- * larger packet goes as consecutive pieces that the receiver puts back
- * together in private memory, so max_payload and eager_limit do not depend
- * on R (with R >= 256 KiB no packet the engine makes is cut).
+ * R: 2 MiB for up to 4 local ranks, 1 MiB up to 8, 256 KiB up to 16,
+ * 64 KiB up to 64, 16 KiB beyond (CREST_SHM_RING_KB, a power of two from
+ * 4 to 16384, overrides it).  The file is L*L*R plus a few pages (32 MiB
+ * for 4 ranks, 64 for 8 or 16, 256 for 64), but memory goes only to the
+ * rings of pairs that talk, as far as their traffic reached: a sender
+ * reserves (fallocate) the pages of its ring 64 KiB ahead as it first gets
+ * there.  Large rings for few ranks: a window of 64 eager messages (osu_bw,
+ * 64 x 16 KiB and headers, just over 1 MiB) fits, so the sender never
+ * queues them (a copy more); with 2 MiB instead of 1 MiB osu_bibw-like
+ * windows of 8-16 KiB went twice as fast (unit_shm bench window).  R is
+ * halved while the file is more than /dev/shm has free (tmpfs answers a
+ * touched page it cannot hold with SIGBUS).  A record carries up to R/4
+ * bytes of payload; a larger packet goes as consecutive pieces that the
+ * receiver puts back together in private memory, so max_payload and
+ * eager_limit do not depend on R.
  *
  * max_payload, 64 KiB: the engine's DATA pieces (rendezvous without single
- * copy), a quarter of the largest ring so that a few are in flight.
+ * copy); one record with rings of 256 KiB and more, pieces below.
  * eager_limit, 16 KiB: up to there two copies through a ring beat a pull
  * (a system call, and a FIN packet back); at 32 KiB the pull wins (unit_shm
  * bench messages shows both).
@@ -68,6 +76,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -104,13 +113,19 @@ struct pend {
     struct pkt_header h;
     size_t done; /* payload bytes already in the ring (a packet sent in pieces) */
     size_t from; /* the payload byte data[0] is */
+    size_t cap;  /* bytes data[] can hold */
     char data[];
 };
+/* Queue entries are kept for reuse (up to SPARE_MAX): allocating them
+ * afresh made glibc give the heap's top back to the kernel after every
+ * burst (brk) and fault it in again, zeroed, on the next. */
+#define SPARE_MAX 64
 
 /* One local rank, by local rank. */
 struct lpeer {
     int world;
-    int announced; /* our bit is set in its senders bitmap */
+    int announced;   /* our bit is set in its senders bitmap */
+    size_t reserved; /* bytes of the ring to it reserved in the file, from its start */
     struct ring_tx tx;
     struct ring_rx rx;
     struct pend *qhead, *qtail;
@@ -135,11 +150,17 @@ static struct {
     struct lpeer *lp;         /* by local rank */
     int *backlogged;          /* local ranks with packets in their queue */
     int nbacklogged;
+    struct pend *spare[SPARE_MAX];
+    int nspare;
     char name[160];
+    int fd;                   /* the file: rings are reserved in it as they come into use */
+    size_t ring;              /* R */
+    unsigned epoch;           /* set-ups so far: names this one's key */
+    size_t freeing, free_then; /* the last segment's bytes, and what was free besides, when dropped */
     unsigned gen;             /* bumped by every set-up and tear-down */
     int busy;                 /* inside progress: no re-entry */
     int pull_denied;
-} shm;
+} shm = { .fd = -1 };
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
@@ -152,6 +173,19 @@ static int fail(const char *fmt, ...)
     fprintf(stderr, "crest MPI: shared memory: %s\n", msg);
     return -1;
 }
+
+/* Pages of the file for [off, off+len): allocated now, so that a full
+ * /dev/shm is an error here rather than a SIGBUS when a page is touched.
+ * 0 or an errno. */
+static int reserve(size_t off, size_t len)
+{
+    while (fallocate(shm.fd, 0, (off_t)off, (off_t)len))
+        if (errno != EINTR) /* a signal (a checkpoint's, say) during a large one */
+            return errno == EOPNOTSUPP ? 0 : errno;
+    return 0;
+}
+
+#define SHM_FULL_HINT "enlarge /dev/shm (docker run --shm-size=...) or run with CREST_MPI_TRANSPORT=tcp"
 
 /* ------------------------------------------------------------------ waking */
 
@@ -172,6 +206,24 @@ static inline void wake(int lr)
 
 /* ------------------------------------------------------------------ sending */
 
+#define RESERVE_STEP (64u << 10)
+
+/* During the ring's first lap: its pages up to `end` (a position, the
+ * next record's line included) are reserved in the file before they are
+ * written, a step at a time, so that a ring costs what its traffic
+ * touched and a full /dev/shm is an error message, not a SIGBUS. */
+static void keep_reserved(struct lpeer *p, uint64_t end)
+{
+    size_t want = end >= shm.ring ? shm.ring : (size_t)((end + RESERVE_STEP - 1) & ~(uint64_t)(RESERVE_STEP - 1));
+    if (want > shm.ring)
+        want = shm.ring;
+    int e = reserve((size_t)(p->tx.data - shm.base) + p->reserved, want - p->reserved);
+    if (e) /* nothing sensible to go on with: packets may be half sent */
+        mpi_fatal(MPI_ERR_NO_MEM, "shared memory: cannot reserve %zu KiB of %s for the ring to local rank %d: %s (" SHM_FULL_HINT ")",
+                  (want - p->reserved) >> 10, shm.name, (int)(p - shm.lp), strerror(e));
+    p->reserved = want;
+}
+
 /* Puts what it can of packet h into p's ring: *done payload bytes are
  * already in, `rest` points at the next one.  1 when the whole packet is
  * in, 0 when the ring is full. */
@@ -179,16 +231,12 @@ static int put_packet(struct lpeer *p, const struct pkt_header *h, const char *r
 {
     size_t n = h->payload, len, skip;
     char *rec;
-    if (!p->announced) {
-        _Atomic uint64_t *bits = (_Atomic uint64_t *)((char *)shm.senders_base +
-                                                       (size_t)(p - shm.lp) * shm.senders_stride);
-        atomic_fetch_or_explicit(&bits[shm.me / 64], 1ull << (shm.me % 64), memory_order_relaxed);
-        p->announced = 1;
-    }
     if (n <= shm.chunk) { /* the usual case: one record */
         len = RING_ROUND(RING_HDR + n);
         if (!(rec = ring_reserve(&p->tx, len, &skip)))
             return 0;
+        if (p->reserved < shm.ring && p->tx.head + skip + len + RING_SLACK > p->reserved)
+            keep_reserved(p, p->tx.head + skip + len + RING_SLACK);
         memcpy(rec + sizeof h->kind, (const char *)h + sizeof h->kind, RING_HDR - sizeof h->kind);
         if (n)
             memcpy(rec + RING_HDR, rest, n);
@@ -201,6 +249,8 @@ static int put_packet(struct lpeer *p, const struct pkt_header *h, const char *r
         len = RING_ROUND(hdr + c);
         if (!(rec = ring_reserve(&p->tx, len, &skip)))
             return 0;
+        if (p->reserved < shm.ring && p->tx.head + skip + len + RING_SLACK > p->reserved)
+            keep_reserved(p, p->tx.head + skip + len + RING_SLACK);
         uint32_t k = REC_FRAG | (uint32_t)c << 8;
         if (!*done) {
             memcpy(rec + sizeof h->kind, (const char *)h + sizeof h->kind, RING_HDR - sizeof h->kind);
@@ -214,10 +264,33 @@ static int put_packet(struct lpeer *p, const struct pkt_header *h, const char *r
     return 1;
 }
 
+static struct pend *pend_get(size_t bytes)
+{
+    for (int i = 0; i < shm.nspare; i++)
+        if (shm.spare[i]->cap >= bytes) {
+            struct pend *q = shm.spare[i];
+            shm.spare[i] = shm.spare[--shm.nspare];
+            return q;
+        }
+    size_t cap = bytes <= 256 ? 256 : bytes <= (16u << 10) ? 16u << 10 : bytes; /* a few sizes: reusable */
+    struct pend *q = malloc(sizeof *q + cap);
+    if (q)
+        q->cap = cap;
+    return q;
+}
+
+static void pend_put(struct pend *q)
+{
+    if (shm.nspare < SPARE_MAX)
+        shm.spare[shm.nspare++] = q;
+    else
+        free(q);
+}
+
 static int enqueue(struct lpeer *p, const struct pkt_header *h, const char *payload, size_t done)
 {
     size_t rest = h->payload - done;
-    struct pend *q = malloc(sizeof *q + rest);
+    struct pend *q = pend_get(rest);
     if (!q)
         return MPI_ERR_NO_MEM;
     q->next = NULL;
@@ -251,7 +324,7 @@ static int flush_peer(int lr)
         if (!all)
             break;
         p->qhead = q->next;
-        free(q);
+        pend_put(q);
     }
     if (moved)
         wake(lr);
@@ -277,6 +350,16 @@ static int push_pending(void)
     return moved;
 }
 
+/* Before the first packet to local rank lr: lr is told to look at the
+ * ring from now on. */
+static void announce(int lr)
+{
+    struct lpeer *p = &shm.lp[lr];
+    _Atomic uint64_t *bits = (_Atomic uint64_t *)(void *)((char *)shm.senders_base + (size_t)lr * shm.senders_stride);
+    atomic_fetch_or_explicit(&bits[shm.me / 64], 1ull << (shm.me % 64), memory_order_relaxed);
+    p->announced = 1;
+}
+
 static int shm_send(int peer_world, const struct pkt_header *h, const void *payload)
 {
     if (!shm.base || h->kind - 1u > 254u)
@@ -284,6 +367,8 @@ static int shm_send(int peer_world, const struct pkt_header *h, const void *payl
     int lr = mpi_state.peers[peer_world].local_rank;
     struct lpeer *p = &shm.lp[lr];
     size_t done = 0;
+    if (!p->announced)
+        announce(lr);
     if (p->qhead) {
         flush_peer(lr);
         if (p->qhead) /* behind what still waits */
@@ -462,7 +547,7 @@ static size_t ring_size_for(int L)
             return kb << 10;
         fail("CREST_SHM_RING_KB=%s is not a power of two from 4 to 16384: using the default", e);
     }
-    return L <= 4 ? 256u << 10 : L <= 16 ? 64u << 10 : 16u << 10;
+    return L <= 4 ? 2u << 20 : L <= 8 ? 1u << 20 : L <= 16 ? 256u << 10 : L <= 64 ? 64u << 10 : 16u << 10;
 }
 
 static size_t page_round(size_t n)
@@ -487,9 +572,18 @@ static void drop_segment(void)
 {
     if (shm.base)
         munmap(shm.base, shm.size);
+    struct stat st;
+    struct statvfs vfs;
+    if (shm.fd >= 0 && !fstat(shm.fd, &st) && !fstatvfs(shm.fd, &vfs)) {
+        shm.freeing = (size_t)st.st_blocks * 512;
+        shm.free_then = (size_t)vfs.f_bavail * vfs.f_frsize;
+    }
+    if (shm.fd >= 0)
+        close(shm.fd);
     if (shm.name[0])
         unlink(shm.name);
     shm.base = NULL;
+    shm.fd = -1;
     shm.name[0] = 0;
 }
 
@@ -509,14 +603,21 @@ static void teardown(void)
     }
     free(shm.lp);
     free(shm.backlogged);
-    unsigned gen = shm.gen + 1;
+    for (int i = 0; i < shm.nspare; i++)
+        free(shm.spare[i]);
+    unsigned gen = shm.gen + 1, epoch = shm.epoch;
+    size_t freeing = shm.freeing, free_then = shm.free_then;
     memset(&shm, 0, sizeof shm);
+    shm.fd = -1;
     shm.gen = gen;
+    shm.epoch = epoch;
+    shm.freeing = freeing;
+    shm.free_then = free_then;
 }
 
-static int map_segment(int fd, size_t size)
+static int map_segment(size_t size)
 {
-    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, shm.fd, 0);
     if (m == MAP_FAILED)
         return fail("cannot map %s (%zu bytes): %s", shm.name, size, strerror(errno));
     shm.base = m;
@@ -524,35 +625,62 @@ static int map_segment(int fd, size_t size)
     return 0;
 }
 
+static void seg_key(char *key, size_t len)
+{
+    snprintf(key, len, "%s.%u", SEG_KEY, shm.epoch); /* never a value of an earlier set-up */
+}
+
 /* Local rank 0, phase 0: a new segment under a name nobody uses. */
 static int create_segment(void)
 {
-    size_t R = ring_size_for(shm.L);
+    size_t R = ring_size_for(shm.L), want = R;
     struct layout lo;
     layout(shm.L, R, &lo);
-    int fd = -1;
-    for (int tries = 0; fd < 0 && tries < 20; tries++) {
+    /* Smaller rings when /dev/shm is small (containers often give it 64
+     * MiB): the file could be touched all over.  After a checkpoint, the
+     * last segment is gone by the time rings are reserved (after the
+     * fence), though other ranks may still hold it now: its pages count
+     * as free. */
+    struct statvfs vfs;
+    if (!statvfs("/dev/shm", &vfs)) {
+        size_t avail = (size_t)vfs.f_bavail * vfs.f_frsize;
+        if (shm.freeing && avail < shm.free_then + shm.freeing)
+            avail = shm.free_then + shm.freeing;
+        while (lo.size > avail && R > 4096)
+            layout(shm.L, R /= 2, &lo);
+        if (lo.size > avail)
+            return fail("/dev/shm has %zu KiB free, %d local ranks need %zu KiB: " SHM_FULL_HINT, avail >> 10,
+                        shm.L, lo.size >> 10);
+        if (R < want)
+            fail("/dev/shm has %zu KiB free: rings of %zu KiB instead of %zu (slower)", avail >> 10, R >> 10,
+                 want >> 10);
+    }
+    for (int tries = 0; shm.fd < 0 && tries < 20; tries++) {
         uint64_t rnd;
         if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
             rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ ((uint64_t)tries << 20);
         snprintf(shm.name, sizeof shm.name, "/dev/shm/crest-%u-%u-%d-%016llx", (unsigned)getuid(),
                  mpi_state.job, mpi_state.node, (unsigned long long)rnd);
-        fd = open(shm.name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0 && errno != EEXIST) {
+        shm.fd = open(shm.name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (shm.fd < 0 && errno != EEXIST) {
             int e = errno;
             shm.name[0] = 0;
             return fail("cannot create a file in /dev/shm: %s (is /dev/shm a writable tmpfs?)", strerror(e));
         }
     }
-    if (fd < 0) {
+    if (shm.fd < 0) {
         shm.name[0] = 0;
         return fail("cannot find a free name in /dev/shm");
     }
-    int rc = ftruncate(fd, (off_t)lo.size)
-                 ? fail("cannot size %s to %zu bytes: %s (is /dev/shm full?)", shm.name, lo.size, strerror(errno))
-                 : map_segment(fd, lo.size);
-    close(fd);
-    if (rc) {
+    if (ftruncate(shm.fd, (off_t)lo.size)) {
+        fail("cannot size %s to %zu bytes: %s", shm.name, lo.size, strerror(errno));
+        drop_segment();
+        return -1;
+    }
+    int e = reserve(0, lo.data); /* the rings are reserved as they come into use */
+    if (e || map_segment(lo.size)) {
+        if (e)
+            fail("cannot reserve %zu KiB in %s: %s (" SHM_FULL_HINT ")", lo.data >> 10, shm.name, strerror(e));
         drop_segment();
         return -1;
     }
@@ -562,7 +690,9 @@ static int create_segment(void)
     hd->ring_size = R;
     hd->size = lo.size;
     atomic_store_explicit(&hd->attached, 1, memory_order_release);
-    if (crest_rank_put(SEG_KEY, shm.name, strlen(shm.name) + 1)) {
+    char key[32];
+    seg_key(key, sizeof key);
+    if (crest_rank_put(key, shm.name, strlen(shm.name) + 1)) {
         drop_segment();
         return fail("cannot publish the segment's name (is the runtime gone?)");
     }
@@ -576,22 +706,22 @@ static int attach_segment(void)
     for (int w = 0; w < mpi_state.world_size; w++)
         if (mpi_state.peers[w].node == mpi_state.node && mpi_state.peers[w].local_rank == 0)
             w0 = w;
+    char key[32];
+    seg_key(key, sizeof key);
     size_t len = 0;
-    const char *name = w0 >= 0 ? crest_rank_get(w0, SEG_KEY, &len) : NULL;
-    if (!name || !len || len > sizeof shm.name || name[len - 1])
-        return fail("local rank 0 (world rank %d) did not publish its segment", w0);
+    const char *name = w0 >= 0 ? crest_rank_get(w0, key, &len) : NULL;
+    if (!name || len < 2 || len > sizeof shm.name || name[len - 1])
+        return fail("local rank 0 (world rank %d) has no segment for this host (see its message)", w0);
     memcpy(shm.name, name, len);
-    int fd = open(shm.name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    shm.fd = open(shm.name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st)) {
+    if (shm.fd < 0 || fstat(shm.fd, &st)) {
         int e = errno;
-        if (fd >= 0)
-            close(fd);
-        shm.name[0] = 0;
+        shm.name[0] = 0; /* not ours to remove */
+        drop_segment();
         return fail("cannot open %s: %s", name, strerror(e));
     }
-    int rc = (size_t)st.st_size < SEG_PAGE ? fail("%s is too short", name) : map_segment(fd, (size_t)st.st_size);
-    close(fd);
+    int rc = (size_t)st.st_size < SEG_PAGE ? fail("%s is too short", name) : map_segment((size_t)st.st_size);
     if (rc)
         return -1;
     struct seg_header *hd = (struct seg_header *)(void *)shm.base;
@@ -627,6 +757,7 @@ static int build_table(void)
             return fail("world rank %d has local rank %d, not a free one below %d", w, pw->local_rank, shm.L);
         shm.lp[pw->local_rank].world = w;
     }
+    shm.ring = R;
     shm.chunk = R / 4;
     shm.ctl = (struct rank_ctl *)(void *)(shm.base + lo.rank_ctl);
     shm.senders_base = (_Atomic uint64_t *)(void *)(shm.base + lo.senders);
@@ -654,12 +785,19 @@ static int setup(int phase)
 {
     if (phase == 0) {
         teardown();
+        shm.epoch++;
         shm.L = mpi_state.local_size;
         shm.me = mpi_state.local_rank;
         if (shm.L <= 1)
             return MPI_SUCCESS;
         prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0); /* see the top; EINVAL without Yama */
-        return shm.me == 0 && create_segment() ? MPI_ERR_OTHER : MPI_SUCCESS;
+        if (shm.me == 0 && create_segment()) {
+            char key[32];
+            seg_key(key, sizeof key);
+            crest_rank_put(key, "", 1); /* the others fail at once, not on a stale name */
+            return MPI_ERR_OTHER;
+        }
+        return MPI_SUCCESS;
     }
     if (shm.L <= 1)
         return MPI_SUCCESS;

@@ -5,17 +5,21 @@
 # runtime, and checks that every packet arrives exactly once, in order per
 # sender, intact, 8-aligned, under all-to-all floods that fill the socket
 # buffers (the send queues must be used) and simultaneous first sends both
-# ways; a checkpoint's disconnect/reconnect; ranks on "hosts" of their own
+# ways (two ranks dialing each other end with one connection); a
+# checkpoint's disconnect/reconnect; ranks on "hosts" of their own
 # (interface addresses, no 127.0.0.1); forged connections (garbage, a wrong
 # token, a wrong job, a rank out of range, nothing at all) closed with one
-# line each while the job goes on; a dead first address skipped; the
+# line each while the job goes on; a dead first address skipped while the
+# other rank, whose dial lost the race, waits for the connection; the
 # wrong process at an address (it refuses the hello, the dialer gives up
 # with one line); a closed port; a port that drops connection requests
-# (given up after the 5 s connect timeout); a peer that dies, noticed on either
-# connection with a line naming the rank and its host.  A second build runs
-# the traffic scenarios without the engine's pkt_place hook.  The loopback
-# latency and bandwidth figures are printed, not judged (the machine may
-# be busy).
+# (given up after the 5 s connect timeout); a low limit of descriptors
+# (the soft one raised, the hard one reported); a peer that dies, whether
+# it dialed or was dialed, noticed with a line naming the rank and its
+# host.  A second build runs the traffic scenarios without the engine's
+# pkt_place hook.  The loopback latency and bandwidth figures of a short
+# run are printed, not judged (the machine may be busy); `unit_tcp DIR
+# perf` runs the full measurement.
 . "$(dirname "$0")/../lib.sh"
 setup_work
 

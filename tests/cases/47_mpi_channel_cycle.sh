@@ -11,7 +11,7 @@ setup_work
 P=$(prog mpi_quiesce) || fail "test program mpi_quiesce does not build"
 export CREST_RUNTIME_DIR=$WORK/rt CREST_NO_BOOT=1
 mkdir -p -m 700 "$CREST_RUNTIME_DIR"
-for cfg in "2" "4" "8"; do
+for cfg in "2" "4" "8" "2 tcp" "4 tcp" "8 tcp"; do
     set -- $cfg
     n=$1
     extra=()

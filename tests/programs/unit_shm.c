@@ -3,28 +3,36 @@
  * the runtime's key/value exchange and the engine's pkt_arrived stubbed
  * here.
  *
- * usage: unit_shm [check|bench [latency|messages|streaming|window]|all]   (default: all)
+ * usage: unit_shm [check | tight | bench [latency|messages|streaming|window|overhead] | all]
+ *        (default: all = check, then every bench)
  *   check  all-to-all stress with 2, 4, 8 and 16 ranks (rings full, queued
  *          packets, sleeping ranks), pieces of packets bigger than a small
  *          ring, two hosts at once, disconnect/reconnect, sparse use of the
  *          segment, nothing left in /dev/shm, an idle sleeper's CPU time,
  *          pull of 64 MiB
- *   bench  round trips of 8-byte packets (2 ranks; 4 ranks on the
- *          machine's cores), message round trips by size the way the
- *          engine would move them (eager copy, or pull), streaming
- *          bandwidth through the rings
+ *   tight  with a /dev/shm of a few MiB (mounted by the caller): smaller
+ *          rings, and a clean failure instead of SIGBUS when it is full
+ *   bench  latency: round trips of 8-byte packets (2 ranks; 4 ranks on
+ *          the machine's cores, waiting like progress.c: spin, yield,
+ *          sleep; UNIT_SHM_SPIN=N sets the spins); messages: round trips by
+ *          size the way the engine moves them (eager copy, pull, DATA
+ *          pieces); streaming: 64 KiB packets back to back; window:
+ *          osu_bw's and osu_bibw's windows of 64 eager messages; overhead:
+ *          the software's cost of a packet.  CREST_SHM_RING_KB applies.
  * Prints one line per check or figure; the last line sums up.  Exit 1 when
  * a check failed. */
 #include <errno.h>
 #include <glob.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,7 +63,8 @@ struct shared {
     double figure[64]; /* results the ranks hand back */
 };
 static struct shared *sh;
-static int pin; /* run_ranks pins rank r to CPU r mod the CPUs */
+static int pin;         /* run_ranks pins rank r to CPU r mod the CPUs */
+static int rank_signal; /* the signal that killed a rank in the last run_ranks, or 0 */
 
 int crest_rank_put(const char *key, const void *value, size_t len)
 {
@@ -210,15 +219,30 @@ static int run_ranks(int size, int nodes, const char *ring_kb, int (*fn)(void))
             _exit(rc);
         }
     }
-    int bad = 0;
-    for (int r = 0; r < size; r++) {
+    /* The first rank that fails ends the others (they would wait for it). */
+    int bad = 0, left = size;
+    rank_signal = 0;
+    while (left > 0) {
         int st;
-        waitpid(pids[r], &st, 0);
-        if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-            if (WIFSIGNALED(st))
-                printf("  rank %d killed by signal %d\n", r, WTERMSIG(st));
-            bad = 1;
+        pid_t pid = waitpid(-1, &st, 0);
+        int r = 0;
+        while (r < size && pids[r] != pid)
+            r++;
+        if (pid < 0 || r == size)
+            break;
+        pids[r] = 0;
+        left--;
+        if (WIFEXITED(st) && !WEXITSTATUS(st))
+            continue;
+        if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL) {
+            printf("  rank %d killed by signal %d\n", r, WTERMSIG(st));
+            rank_signal = WTERMSIG(st);
         }
+        if (!bad)
+            for (int o = 0; o < size; o++)
+                if (pids[o] > 0)
+                    kill(pids[o], SIGKILL);
+        bad = 1;
     }
     return bad;
 }
@@ -348,7 +372,7 @@ static int stress_round(void)
     int total_sent = 0, goal = stress_packets * L;
     while (total_sent < goal || st.got < st.want) {
         /* a burst of random sends */
-        int burst = (int)(mix(rnd++) % 64);
+        int burst = (int)(mix(rnd++) % 256);
         for (int i = 0; i < burst && total_sent < goal; i++) {
             int dst = base + (int)(mix(rnd++) % (uint64_t)L);
             if (sent[dst] == (uint64_t)stress_packets) {
@@ -407,7 +431,8 @@ static int stress_rank(void)
                 return 1;
             }
         }
-        rc = stress_round();
+        if ((rc = stress_round()))
+            return rc; /* run_ranks ends the others */
         crest_rank_fence(); /* nobody tears down while others still deliver */
     }
     sh->figure[mpi_state.world_rank] = st.queued;
@@ -433,6 +458,8 @@ static int leftover_files(void)
     return n;
 }
 
+/* ring_kb: small rings that must fill (the queues are checked to have
+ * been used), or NULL: the default rings, which may or may not fill. */
 static void test_stress(int size, int nodes, const char *ring_kb, int packets)
 {
     stress_packets = packets;
@@ -443,7 +470,7 @@ static void test_stress(int size, int nodes, const char *ring_kb, int packets)
         queued += sh->figure[r];
         sleeps += sh->figure[32 + r];
     }
-    check(!bad && queued > 0,
+    check(!bad && (queued > 0 || !ring_kb),
           "all-to-all, %d ranks%s, %s%s rings: %d packets per pair and round, 2 rounds with a reconnect: in order and intact; %.0f sends found the ring full, %.0f sleeps all woken (%.2f s)",
           size, nodes > 1 ? " on 2 hosts" : "", ring_kb ? ring_kb : "default", ring_kb ? " KiB" : "", packets, queued,
           sleeps, d);
@@ -508,12 +535,12 @@ static int sparse_rank(void)
 static void test_sparse(void)
 {
     int size = 16;
-    int bad = run_ranks(size, 1, NULL, sparse_rank);
+    int bad = run_ranks(size, 1, "64", sparse_rank);
     double worst = 0;
     for (int r = 0; r < size; r++)
         if (sh->figure[r] > worst)
             worst = sh->figure[r];
-    /* 16 ranks: 64 KiB rings, a 16 MiB segment; a rank touches its two
+    /* 16 ranks, 64 KiB rings: a 16 MiB segment; a rank touches its two
      * rings and a few control pages */
     check(!bad && worst > 0 && worst <= 4 * 64 + 64,
           "segment of 16 ranks (16 MiB) unlinked once mapped; each rank talking to one neighbour has %.0f KiB of it resident at most",
@@ -864,6 +891,7 @@ static void win_arrived(int peer, const struct pkt_header *h, const void *payloa
     win_got++;
 }
 
+static int window_both; /* osu_bibw: both ranks send their windows at once */
 static int window_rank(void)
 {
     static const size_t sizes[] = { 8, 256, 1024, 4096, 8192, 16384 };
@@ -880,7 +908,14 @@ static int window_rank(void)
         for (int i = 0; i < warm + iters; i++) {
             if (i == warm)
                 t0 = now();
-            if (me == 0) {
+            if (window_both) {
+                struct pkt_header h = { .kind = PKT_EAGER, .src = me, .length = len, .payload = (uint32_t)len };
+                for (int k = 0; k < 64; k++)
+                    T->send(me ^ 1, &h, buf);
+                while (win_got < 64)
+                    T->progress();
+                win_got -= 64;
+            } else if (me == 0) {
                 struct pkt_header h = { .kind = PKT_EAGER, .src = me, .length = len, .payload = (uint32_t)len };
                 for (int k = 0; k < 64; k++)
                     T->send(1, &h, buf);
@@ -895,7 +930,35 @@ static int window_rank(void)
             }
         }
         if (me == 0)
-            sh->figure[si] = (double)len * 64 * iters / (now() - t0) / 1e6;
+            sh->figure[si] = (double)len * 64 * iters * (window_both ? 2 : 1) / (now() - t0) / 1e6;
+        while (window_both && T->backlog(me ^ 1)) /* the other side's last window */
+            T->progress();
+    }
+    crest_rank_fence();
+    return 0;
+}
+
+/* The software's own cost: rank 0 sends 8-byte packets to itself through
+ * its ring and takes each back (no cache line moves between cores). */
+static int overhead_rank(void)
+{
+    int me = mpi_state.world_rank;
+    on_packet = pp_arrived;
+    if (me == 0) {
+        struct pkt_header h = { .kind = PKT_EAGER, .src = 0, .length = 8, .payload = 8 };
+        char data[8] = "overhead";
+        double best = 1e9;
+        for (int rep = 0; rep < 20; rep++) {
+            double t0 = now();
+            for (int i = 0; i < 100000; i++) {
+                T->send(0, &h, data);
+                T->progress();
+            }
+            double d = (now() - t0) / 100000;
+            if (d < best)
+                best = d;
+        }
+        sh->figure[0] = best;
     }
     crest_rank_fence();
     return 0;
@@ -949,12 +1012,43 @@ streaming:
     printf("streaming %zu-byte packets through a ring: %.2f GB/s\n", T->max_payload, sh->figure[0]);
 window:
     if (only && strcmp(only, "window"))
-        return;
+        goto overhead;
     pin = 1;
     run_ranks(2, 1, NULL, window_rank);
     pin = 0;
     printf("windows of 64 eager messages (MB/s): 8 B %.0f, 256 B %.0f, 1 KiB %.0f, 4 KiB %.0f, 8 KiB %.0f, 16 KiB %.0f\n",
            sh->figure[0], sh->figure[1], sh->figure[2], sh->figure[3], sh->figure[4], sh->figure[5]);
+    window_both = 1;
+    pin = 1;
+    run_ranks(2, 1, NULL, window_rank);
+    pin = 0;
+    window_both = 0;
+    printf("both ways at once (MB/s, the sum): 8 B %.0f, 256 B %.0f, 1 KiB %.0f, 4 KiB %.0f, 8 KiB %.0f, 16 KiB %.0f\n",
+           sh->figure[0], sh->figure[1], sh->figure[2], sh->figure[3], sh->figure[4], sh->figure[5]);
+overhead:
+    if (only && strcmp(only, "overhead"))
+        return;
+    run_ranks(2, 1, NULL, overhead_rank);
+    printf("software cost of an 8-byte packet (send to itself, then progress): %.1f ns\n", sh->figure[0] * 1e9);
+}
+
+/* With a /dev/shm of a few MiB (the caller mounts one): the rings shrink
+ * to fit, and when two hosts' segments together outgrow it, a rank fails
+ * with a message instead of dying of SIGBUS. */
+static void tight(void)
+{
+    struct statvfs vfs;
+    if (statvfs("/dev/shm", &vfs) || (double)vfs.f_blocks * vfs.f_frsize > 8e6) {
+        printf("tight: /dev/shm is not a small tmpfs; nothing to check\n");
+        return;
+    }
+    printf("tight: /dev/shm of %.0f KiB\n", (double)vfs.f_blocks * vfs.f_frsize / 1024);
+    test_stress(16, 1, NULL, 250);
+    stress_packets = 500;
+    int bad = run_ranks(16, 2, NULL, stress_rank);
+    check(!rank_signal, "2 hosts of 8 ranks sharing a small /dev/shm: %s, no rank died of a signal",
+          bad ? "a rank failed (it says why above)" : "all went through");
+    check(!leftover_files(), "nothing left in /dev/shm");
 }
 
 int main(int argc, char **argv)
@@ -962,13 +1056,20 @@ int main(int argc, char **argv)
     const char *what = argc > 1 ? argv[1] : "all";
     int do_check = !strcmp(what, "check") || !strcmp(what, "all");
     int do_bench = !strcmp(what, "bench") || !strcmp(what, "all");
+    if (!strcmp(what, "tight")) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        tight();
+        printf("%s\n", failures ? "unit_shm: FAILED" : "unit_shm: all checks passed");
+        return failures ? 1 : 0;
+    }
     if (!do_check && !do_bench) {
-        fprintf(stderr, "usage: unit_shm [check|bench|all]\n");
+        fprintf(stderr, "usage: unit_shm [check|tight|bench [latency|messages|streaming|window|overhead]|all]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (do_check) {
         test_stress(2, 1, NULL, 4000);
+        test_stress(2, 1, "64", 4000);  /* the ring fills: queued packets */
         test_stress(4, 1, NULL, 1500);
         test_stress(8, 1, NULL, 600);
         test_stress(16, 1, NULL, 250);
