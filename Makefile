@@ -10,7 +10,7 @@ BASE := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -Iinclude -msse4.2 $(
 LDFLAGS ?=
 
 COMMON_SRC := src/common/crc32c.c src/common/cpu_features.c src/common/maps_parse.c \
-              src/common/control_path.c src/common/image_reader.c
+              src/common/control_path.c src/common/image_reader.c src/common/snapshot.c
 LIB_SRC := src/lib/init.c src/lib/manager.c src/lib/stop.c src/lib/api.c src/lib/futex.c \
            src/lib/interpose.c src/lib/image_writer.c src/lib/restore_state.c \
            src/lib/restore_kernel_fds.c src/lib/warn.c
@@ -20,12 +20,12 @@ RT_SRC := src/runtime/wire.c src/runtime/loop.c src/runtime/conn.c src/runtime/s
           src/runtime/hosts.c src/runtime/launch.c src/runtime/runtime_dir.c \
           src/runtime/local_client.c
 CRESTD_SRC := src/runtime/daemon_main.c src/runtime/daemon_tree.c src/runtime/daemon_job.c \
-              src/runtime/daemon_root.c
-MPIRUN_SRC := src/tools/mpirun.c
+              src/runtime/daemon_root.c src/runtime/daemon_ckpt.c
+MPIRUN_SRC := src/tools/mpirun.c src/tools/mpirun_ckpt.c
 # libmpi: every file of src/mpi, and the ranks' side of the runtime.
 MPI_SRC := $(sort $(wildcard src/mpi/*.c)) src/runtime/rank_client.c src/runtime/wire.c
 TOOL_SRC := src/tools/crest.c src/tools/cmd_run.c src/tools/cmd_checkpoint.c \
-            src/tools/cmd_boot.c src/tools/cmd_ps.c \
+            src/tools/cmd_boot.c src/tools/cmd_ps.c src/tools/job_list.c src/tools/cmd_checkpoint_job.c \
             src/tools/cmd_info.c src/tools/cmd_restart.c src/restore/restore_plan.c
 # The restorer's last stage runs with nothing else mapped: it is built
 # freestanding, and `make` checks that it references nothing outside itself.

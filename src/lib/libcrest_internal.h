@@ -28,6 +28,9 @@ struct crest_restart_info {
     int32_t pid;                 /* the new pid */
     uint64_t blob_start, blob_len; /* the restarter's last stage: unmap me */
     char image_path[4096];
+    int32_t kept_fd;             /* the restarting runtime's socket, or -1: it replaces
+                                    whatever the image had at that number */
+    int32_t reserved;
 };
 #define CREST_RESTART_MAGIC 0x5245535441525431ull
 

@@ -190,8 +190,10 @@ static void restore_fds(const struct crest_image *img, int image_fd)
     size_t nmade = 0;
     for (size_t i = 0; i < img->nfds; i++) {
         const struct crest_rec_fd *f = img->fds[i].rec;
-        if (f->fd <= 2 || f->fd == image_fd || f->dup_of >= 0)
-            continue; /* stdin/stdout/stderr are those of `crest restart`; dups below */
+        if (f->fd <= 2 || f->fd == image_fd || f->dup_of >= 0 ||
+            f->fd == crest_rt.restart_info.kept_fd)
+            continue; /* stdin/stdout/stderr and the runtime's socket are those of
+                         `crest restart`; dups below */
         if (f->kind == CREST_FD_PIPE && nmade < 256 && is_internal_pipe(img, f->ino)) {
             struct pipe_made *m = make_pipe(img, f->ino, above, made, &nmade);
             if (m)
@@ -216,6 +218,7 @@ static void restore_fds(const struct crest_image *img, int image_fd)
     for (size_t i = 0; i < img->nfds; i++) {
         const struct crest_rec_fd *f = img->fds[i].rec;
         if (f->fd > 2 && f->fd != image_fd && f->dup_of >= 0 &&
+            f->fd != crest_rt.restart_info.kept_fd &&
             dup3(f->dup_of, f->fd, (f->fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
             crest_warn("cannot place fd %d (a dup of fd %d): %s", f->fd, f->dup_of, strerrordesc_np(errno));
     }

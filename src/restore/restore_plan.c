@@ -196,7 +196,23 @@ static int find_special(const struct crest_image *img, uint32_t kind)
 
 /* Checks the opened image, plans, and enters the blob; returns only on a
  * refusal, with the line printed. */
-static int restore_from(struct crest_image *image, const char *abspath, int copy_all)
+/* Closes every descriptor above stderr but a and b (-1: none). */
+static void close_all_but(int a, int b)
+{
+    int keep[2] = {a < b ? a : b, a < b ? b : a};
+    unsigned from = 3;
+    for (int i = 0; i < 2; i++) {
+        if (keep[i] < (int)from)
+            continue;
+        if (keep[i] > (int)from)
+            syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+        from = (unsigned)keep[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0u, 0);
+}
+
+static int restore_from(struct crest_image *image, const char *abspath, int copy_all,
+                        int kept_fd)
 {
     static struct own_maps own;
     struct crest_image img = *image; /* the blob never returns: a plain copy */
@@ -268,6 +284,8 @@ static int restore_from(struct crest_image *image, const char *abspath, int copy
     int image_fd = 3;
     for (int again = 1; again;) {
         again = 0;
+        if (image_fd == kept_fd)
+            image_fd++, again = 1;
         for (size_t i = 0; i < img.nfds; i++)
             if (img.fds[i].rec->fd == image_fd)
                 image_fd++, again = 1;
@@ -275,9 +293,7 @@ static int restore_from(struct crest_image *image, const char *abspath, int copy
     if (dup2(img.fd, image_fd) < 0)
         return fail("cannot place the image descriptor: %s", strerror(errno));
     p->image_fd = image_fd;
-    if (image_fd > 3)
-        syscall(SYS_close_range, 3, image_fd - 1, 0);
-    syscall(SYS_close_range, image_fd + 1, ~0u, 0);
+    close_all_but(image_fd, kept_fd);
     image->fd = image_fd;
 
     /* mappings */
@@ -394,6 +410,7 @@ static int restore_from(struct crest_image *image, const char *abspath, int copy
     p->restart_info_addr = proc->restart_info_addr;
     p->info.magic = CREST_RESTART_MAGIC;
     p->info.image_fd = image_fd;
+    p->info.kept_fd = kept_fd;
     p->info.blob_start = base;
     p->info.blob_len = L.total;
     snprintf(p->info.image_path, sizeof p->info.image_path, "%s", abspath);
@@ -440,14 +457,14 @@ static int restore_from(struct crest_image *image, const char *abspath, int copy
     __builtin_unreachable();
 }
 
-int crest_restore(const char *image_path, int copy_all)
+int crest_restore(const char *image_path, int copy_all, int kept_fd)
 {
     struct crest_image img;
     char err[1024], abspath[PATH_MAX];
     if (!realpath(image_path, abspath))
         snprintf(abspath, sizeof abspath, "%s", image_path);
     int rc = crest_image_open(&img, abspath, err, sizeof err) ? fail("%s", err)
-                                                              : restore_from(&img, abspath, copy_all);
+                                                              : restore_from(&img, abspath, copy_all, kept_fd);
     crest_image_close(&img);
     return rc;
 }

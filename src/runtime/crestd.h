@@ -56,6 +56,11 @@ struct rank_proc {
     int in_closed;               /* the rank closed its stdin */
     int exec_status_fd;          /* see start_rank; -1 once read */
     int exec_errno;
+    int mpi_ready;               /* MPI_Init is done (MSG_RANK_READY) */
+    /* a checkpoint in progress (daemon_ckpt.c) */
+    int ckpt_fd;                 /* the rank's libcrest control socket, -1 when none */
+    size_t ckpt_got;             /* reply bytes read so far */
+    void *ckpt_reply;            /* struct crest_control_reply being read */
 };
 
 enum job_state { JOB_STARTING, JOB_RUNNING, JOB_ENDING, JOB_DONE };
@@ -88,6 +93,8 @@ struct job {
     int fence_children;       /* children that reported */
     struct crest_wbuf pending_puts; /* puts of local ranks since the last fence */
     uint32_t pending_nputs;
+
+    uint64_t ckpt_seq;        /* the checkpoint prepared or running here, 0 when none */
 
     struct job *next;
 };
@@ -147,6 +154,12 @@ void job_free(struct job *j);
 void job_pause_output(int paused);
 void jobs_kill_all(int sig);
 int jobs_running(void);
+
+/* daemon_ckpt.c */
+void ckpt_prepare(struct job *j, struct crest_rbuf *r);
+void ckpt_go(struct job *j, struct crest_rbuf *r);
+void ckpt_cancel(struct job *j);
+void ckpt_rank_gone(struct rank_proc *rp);   /* a rank ended: drop its part */
 
 /* daemon_root.c */
 int root_start(int starter_fd, const char *boot_hostfile, int ready_fd);

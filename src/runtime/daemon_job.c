@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/control_protocol.h"
 #include "crestd.h"
 #include "loop.h"
 #include "tree.h"
@@ -48,6 +49,7 @@ static void free_strv(char **v)
 
 void job_free(struct job *j)
 {
+    ckpt_cancel(j);
     for (int i = 0; i < j->nlocal; i++) {
         struct rank_proc *rp = &j->local[i];
         free(rp->out.data);
@@ -322,7 +324,8 @@ static char **rank_environment(struct job *j, struct rank_proc *rp, int local_ra
     for (int i = 0; i < n; i++)
         if (strncmp(j->envp[i], "CREST_RANK=", 11) && strncmp(j->envp[i], "CREST_SIZE=", 11) &&
             strncmp(j->envp[i], "CREST_RT_FD=", 12) && strncmp(j->envp[i], "CREST_LOCAL_", 12) &&
-            strncmp(j->envp[i], "CREST_JOB=", 10) && strncmp(j->envp[i], "CREST_NODE", 10))
+            strncmp(j->envp[i], "CREST_JOB=", 10) && strncmp(j->envp[i], "CREST_NODE", 10) &&
+            strncmp(j->envp[i], "CREST_RUNTIME_DIR=", 18))
             env[k++] = j->envp[i];
     *own = k;
     char tmp[512];
@@ -335,6 +338,10 @@ static char **rank_environment(struct job *j, struct rank_proc *rp, int local_ra
     ADD("CREST_NODE_HOST=%s", crestd.hostname);
     ADD("CREST_JOB=%u", j->id);
     ADD("CREST_RT_FD=%d", fd);
+    /* its libcrest's control socket goes where this daemon looks for it */
+    char dir[256];
+    if (!crest_control_dir(dir, sizeof dir))
+        ADD("CREST_RUNTIME_DIR=%s", dir);
 #undef ADD
     env[k] = NULL;
     return env;
@@ -642,6 +649,7 @@ int job_reap_rank(pid_t pid, int status)
             rp->exited = 1;
             rp->status = status;
             j->local_running--;
+            ckpt_rank_gone(rp);
             /* What it wrote before it ended goes first. Its own children
              * may keep the pipes open: take what is there, no more. */
             if (rp->out_fd >= 0 && read_output(rp, 1))
@@ -812,6 +820,9 @@ static void rank_message(struct crest_conn *c, const struct crest_wire_header *h
     }
     case MSG_RANK_FINALIZE:
         rp->finalized = 1;
+        return;
+    case MSG_RANK_READY:
+        rp->mpi_ready = 1;
         return;
     }
     crestd_log("rank %d of job %u sent a malformed message (type %u); ignored", rp->rank, j->id, h->type);

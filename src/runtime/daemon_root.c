@@ -191,8 +191,10 @@ static void rank_exited(struct root_job *j, struct crest_rbuf *r)
 static void launch_job(struct root_job *j)
 {
     j->state = JOB_RUNNING;
-    if (j->owner && j->owner->conn)
-        crest_conn_send(j->owner->conn, MSG_ACCEPTED, j->id, NULL, 0);
+    if (j->owner && j->owner->conn) {
+        uint32_t n = (uint32_t)j->nranks;
+        crest_conn_send(j->owner->conn, MSG_ACCEPTED, j->id, &n, sizeof n);
+    }
     tree_broadcast(MSG_LAUNCH, j->id, j->launch.data, j->launch.len);
     crest_wbuf_free(&j->launch);
 }
@@ -277,8 +279,10 @@ void root_message(uint16_t type, uint32_t jobid, const uint8_t *p, size_t n)
             rank_exited(j, &r);
         return;
     case MSG_STDIN_ACK:
+    case MSG_CKPT_PREPARED:
+    case MSG_CKPT_RANK:
         if (j && j->owner && j->owner->conn)
-            crest_conn_send(j->owner->conn, MSG_STDIN_ACK, jobid, p, n);
+            crest_conn_send(j->owner->conn, type, jobid, p, n);
         return;
     case MSG_ABORT:
         if (j) {
@@ -581,6 +585,25 @@ static void client_message(struct crest_conn *c, const struct crest_wire_header 
     case MSG_SIGNAL:
         if (j && j->state == JOB_RUNNING)
             tree_broadcast(MSG_SIGNAL, j->id, p, h->length);
+        return;
+    case MSG_CKPT_PREPARE:
+        if (j && j->state != JOB_RUNNING) {
+            /* answered here for every rank: nothing to checkpoint yet, or any more */
+            struct crest_wbuf b = { 0 };
+            crest_wbuf_u64(&b, crest_rbuf_u64(&r));
+            crest_wbuf_u32(&b, (uint32_t)j->nranks);
+            crest_wbuf_u32(&b, 0);
+            crest_wbuf_u64(&b, 0);
+            crest_wbuf_str(&b, j->state == JOB_STARTING ? "the job is still starting" : "the job is ending");
+            crest_conn_send_wbuf(c, MSG_CKPT_PREPARED, j->id, &b);
+            crest_wbuf_free(&b);
+            return;
+        }
+        /* fall through */
+    case MSG_CKPT_GO:
+    case MSG_CKPT_CANCEL:
+        if (j && j->state == JOB_RUNNING)
+            tree_broadcast(h->type, j->id, p, h->length);
         return;
     case MSG_KILL_JOB: {
         uint32_t sig = crest_rbuf_u32(&r);

@@ -126,6 +126,18 @@ static void down_local(uint16_t type, uint32_t jobid, const uint8_t *p, size_t n
         if (j)
             job_forget(j);
         break;
+    case MSG_CKPT_PREPARE:
+        if (j)
+            ckpt_prepare(j, &r);
+        break;
+    case MSG_CKPT_GO:
+        if (j)
+            ckpt_go(j, &r);
+        break;
+    case MSG_CKPT_CANCEL:
+        if (j)
+            ckpt_cancel(j);
+        break;
     case MSG_SHUTDOWN:
         tree_shutdown();
         break;

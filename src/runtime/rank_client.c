@@ -200,3 +200,8 @@ void crest_rank_finalize(void)
 {
     send_msg(MSG_RANK_FINALIZE, NULL);
 }
+
+void crest_rank_ready(void)
+{
+    send_msg(MSG_RANK_READY, NULL);
+}

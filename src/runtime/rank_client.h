@@ -31,5 +31,9 @@ const void *crest_rank_get(int rank, const char *key, size_t *len);
 void crest_rank_abort(int code, const char *msg);
 /* Tells the runtime this rank leaves cleanly (MPI_Finalize). */
 void crest_rank_finalize(void);
+/* Tells the runtime this rank's MPI is initialized and its checkpoint
+ * callback registered: from now on a job-wide checkpoint includes it (a
+ * checkpoint is refused while some ranks are still inside MPI_Init). */
+void crest_rank_ready(void);
 
 #endif

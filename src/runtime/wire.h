@@ -59,6 +59,18 @@ enum crest_msg_type {
     /* rank <-> daemon */
     MSG_RANK_HELLO = 70, /* rank -> daemon: rank, pid */
     MSG_RANK_FINALIZE,   /* rank -> daemon: leaving MPI cleanly */
+    MSG_RANK_READY,      /* rank -> daemon: MPI is up, a checkpoint may include it */
+
+    /* job-wide checkpoint: mpirun coordinates (mpirun_ckpt.c), each daemon
+     * checkpoints its ranks through their libcrest (daemon_ckpt.c) */
+    MSG_CKPT_PREPARE = 80, /* mpirun -> root -> daemons: seq; check the ranks, connect */
+    MSG_CKPT_PREPARED,     /* daemon -> root -> mpirun: seq, ranks here, ready, resident, problem */
+    MSG_CKPT_GO,           /* mpirun -> daemons: seq, snapshot dir, mode, flags */
+    MSG_CKPT_CANCEL,       /* mpirun -> daemons: seq; drop what PREPARE set up */
+    MSG_CKPT_RANK,         /* daemon -> root -> mpirun: one rank's image, or why not */
+    MSG_CKPT_REQUEST,      /* crest checkpoint -> mpirun: mode, flags */
+    MSG_CKPT_PROGRESS,     /* mpirun -> crest checkpoint: ranks done, bytes, expected */
+    MSG_CKPT_RESULT,       /* mpirun -> crest checkpoint: error, path, summary */
 
     /* local tools */
     MSG_STATUS = 90,   /* crest ps -> root: list jobs */

@@ -98,8 +98,8 @@ int crest_cmd_checkpoint(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-sync"))
             flags |= CREST_REQ_NO_SYNC;
         else if (argv[i][0] == '-' || pid_arg) {
-            fprintf(stderr, "crest checkpoint: bad argument '%s' (usage: crest checkpoint PID "
-                            "[-o FILE] [--term | --stop] [--no-sync])\n", argv[i]);
+            fprintf(stderr, "crest checkpoint: bad argument '%s' (usage: crest checkpoint PID|JOB "
+                            "[-o FILE|DIR] [--term | --stop] [--no-sync])\n", argv[i]);
             return 2;
         } else
             pid_arg = argv[i];
@@ -108,6 +108,9 @@ int crest_cmd_checkpoint(int argc, char **argv)
         fprintf(stderr, "crest checkpoint: no process id given\n");
         return 2;
     }
+    int job = crest_checkpoint_job(pid_arg, out, mode, flags);
+    if (job >= 0)
+        return job;
     char *end;
     long pid = strtol(pid_arg, &end, 10);
     if (*end || pid <= 0 || pid > INT32_MAX)

@@ -10,6 +10,10 @@ int crest_cmd_boot(int argc, char **argv);
 int crest_cmd_halt(int argc, char **argv);
 int crest_cmd_ps(int argc, char **argv);
 
+/* `crest checkpoint JOB` (an mpirun pid or a job id): returns -1 when
+ * target names no job, else the command's exit code. */
+int crest_checkpoint_job(const char *target, const char *out, int mode, int flags);
+
 /* Absolute path of libcrest.so next to this crest (../lib), or $CREST_LIB. */
 int crest_find_library(char *buf, unsigned long len);
 

@@ -24,6 +24,8 @@
 #include "../runtime/loop.h"
 #include "../runtime/runtime_dir.h"
 #include "../runtime/wire.h"
+#include "../common/snapshot.h"
+#include "mpirun_ckpt.h"
 
 extern char **environ;
 
@@ -39,6 +41,15 @@ struct options {
     char **setenv;  /* -x VAR=value */
     int nsetenv;
     char **argv;
+    /* checkpointing */
+    const char *ckpt_dir;
+    int keep;
+    int64_t interval_ms;
+    int ckpt_signal;
+    int on_term;
+    int no_checkpoint;        /* do not load libcrest into the ranks */
+    const char *restart;      /* a snapshot to restart (crest restart SNAPSHOT) */
+    const char *resume;       /* restart from this directory's latest, or start */
 };
 
 /* mpirun's state; single-threaded, owned by main's loop. */
@@ -52,6 +63,9 @@ static uint64_t stdin_sent, stdin_acked; /* bytes sent toward rank 0, and gone t
 static int stdout_gone;          /* our stdout's reader went away (EPIPE) */
 static int interrupts;
 static const char *progname = "mpirun";
+static int ckpt_signal = SIGUSR1;
+static int checkpoint_on_term;
+static int ended_by_checkpoint;  /* the job was ended on a committed snapshot */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -80,6 +94,15 @@ static int usage(FILE *to)
             "  -x VAR[=VALUE]     set VAR for every process (the environment is passed on anyway)\n"
             "  --map-by slot|node fill each host's slots in turn (slot), or round-robin (node)\n"
             "  --tag-output       prefix each output line with [rank]\n"
+            "Checkpoints (see crest(1)): crest checkpoint PID, or SIGUSR1 to mpirun, takes one.\n"
+            "  --checkpoint-dir DIR       where snapshots go (default ./crest-ckpt.PID)\n"
+            "  --checkpoint-interval T    take one every T (e.g. 90s, 10m, 2h)\n"
+            "  --keep N                   keep the newest N snapshots (default: all)\n"
+            "  --checkpoint-on-term       SIGTERM takes a snapshot, then ends the job (exit 85)\n"
+            "  --checkpoint-signal SIG    the signal that asks for a snapshot (default USR1; none)\n"
+            "  --resume DIR               restart from DIR's latest snapshot if any, else start;\n"
+            "                             snapshots go to DIR\n"
+            "  --no-checkpoint            do not load libcrest into the processes\n"
             "Other hosts are reached with ssh (CREST_RSH overrides the command), or srun inside\n"
             "a Slurm allocation. Inside a `crest boot`, its daemons are used. See crest(1).\n",
             progname);
@@ -172,21 +195,40 @@ static void wait_child(pid_t pid, int ms)
 
 static void finish(int code)
 {
+    ckpt_cleanup();
     /* Wait for our root daemon: once it is gone, so is the whole tree. */
     if (root_pid > 0)
         wait_child(root_pid, 5000);
     exit(code);
 }
 
+void mpirun_end_after_checkpoint(void)
+{
+    ended_by_checkpoint = 1;
+    uint32_t s = SIGKILL;
+    if (runtime)
+        crest_conn_send(runtime, MSG_KILL_JOB, job_id, &s, sizeof s);
+}
+
+void mpirun_signal_job(int sig)
+{
+    uint32_t s = (uint32_t)sig;
+    if (runtime)
+        crest_conn_send(runtime, MSG_SIGNAL, job_id, &s, sizeof s);
+}
+
 static void on_message(struct crest_conn *c, const struct crest_wire_header *h, const uint8_t *p)
 {
     struct crest_rbuf r = crest_rbuf_of(p, h->length);
+    if (ckpt_runtime_message(h, p))
+        return;
     switch (h->type) {
     case MSG_ACCEPTED: /* the ranks are being started */
         accepted = 1;
         job_id = h->job;
         if (stdin_open < 0)
             crest_conn_send(c, MSG_STDIN, job_id, NULL, 0); /* rank 0 reads EOF */
+        ckpt_job_accepted(job_id, (int)crest_rbuf_u32(&r));
         return;
     case MSG_REFUSED:
         say("%.*s", (int)h->length, (const char *)p);
@@ -217,7 +259,10 @@ static void on_message(struct crest_conn *c, const struct crest_wire_header *h, 
         exit_code = (int)crest_rbuf_u32(&r);
         char reason[1024];
         crest_rbuf_str(&r, reason, sizeof reason);
-        if (!r.bad && reason[0] && !stdout_gone) /* a pipeline's early end is no news */
+        ckpt_job_ended();
+        if (ended_by_checkpoint)
+            exit_code = MPIRUN_EXIT_CHECKPOINTED; /* the ranks were killed on purpose */
+        else if (!r.bad && reason[0] && !stdout_gone) /* a pipeline's early end is no news */
             say("%s", reason);
         done = 1;
         return;
@@ -228,6 +273,7 @@ static void on_message(struct crest_conn *c, const struct crest_wire_header *h, 
 static void on_closed(struct crest_conn *c, const char *why)
 {
     runtime = NULL;
+    ckpt_job_ended();
     if (!done) {
         say("lost the connection to the runtime (%s); the job's processes are being ended", why);
         done = 1;
@@ -285,6 +331,23 @@ static void on_signal(void *arg, int fd, short revents)
         }
         if (!runtime)
             continue;
+        if (sig == ckpt_signal && sig) {
+            char origin[64];
+            snprintf(origin, sizeof origin, "signal %s", sigabbrev_np(sig));
+            ckpt_request(JOB_CKPT_CONTINUE, origin);
+            continue;
+        }
+        if (sig == SIGTERM && checkpoint_on_term && !interrupts) {
+            /* batch preemption: keep the work, then go */
+            interrupts = 1;
+            say("SIGTERM: taking a snapshot, then ending the job (--checkpoint-on-term)");
+            ckpt_request(JOB_CKPT_TERM, "SIGTERM");
+            continue;
+        }
+        if (sig == SIGCONT) { /* a job stopped by crest checkpoint --stop goes on */
+            mpirun_signal_job(SIGCONT);
+            continue;
+        }
         if (sig == SIGUSR2) {
             uint32_t s = (uint32_t)sig;
             crest_conn_send(runtime, MSG_SIGNAL, job_id, &s, sizeof s);
@@ -309,9 +372,58 @@ static int is_one_of(const char *a, const char **names)
     return 0;
 }
 
+/* "90", "90s", "10m", "2h", "1d" -> milliseconds */
+static int parse_duration(const char *v, int64_t *ms)
+{
+    char *end;
+    double n = strtod(v, &end);
+    double unit = 1000;
+    if (!strcmp(end, "m") || !strcmp(end, "min"))
+        unit = 60e3;
+    else if (!strcmp(end, "h"))
+        unit = 3600e3;
+    else if (!strcmp(end, "d"))
+        unit = 86400e3;
+    else if (!strcmp(end, "ms"))
+        unit = 1;
+    else if (*end && strcmp(end, "s"))
+        return -1;
+    if (end == v || !(n > 0) || n * unit < 1 || n * unit > 1e13)
+        return -1;
+    *ms = (int64_t)(n * unit);
+    return 0;
+}
+
+static int parse_signal(const char *v, int *sig)
+{
+    if (!strcmp(v, "none") || !strcmp(v, "0")) {
+        *sig = 0;
+        return 0;
+    }
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*end && end != v) {
+        *sig = (int)n;
+    } else {
+        if (!strncmp(v, "SIG", 3))
+            v += 3;
+        *sig = 0;
+        for (int s = 1; s < NSIG; s++)
+            if (sigabbrev_np(s) && !strcmp(sigabbrev_np(s), v))
+                *sig = s;
+    }
+    /* these are the job's own: ending it, its stdio, its children */
+    return *sig < 1 || *sig >= NSIG || *sig == SIGKILL || *sig == SIGSTOP || *sig == SIGINT ||
+                   *sig == SIGTERM || *sig == SIGHUP || *sig == SIGCHLD || *sig == SIGPIPE ||
+                   *sig == SIGCONT
+               ? -1
+               : 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
+    o->ckpt_signal = SIGUSR1;
     o->setenv = calloc((size_t)argc, sizeof *o->setenv);
     int i = 1;
     for (; i < argc; i++) {
@@ -365,6 +477,46 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->map_by_node = 0;
         } else if (IS("--tag-output", "-tag-output", "-l", "-prepend-rank", "--prepend-rank")) {
             o->tag_output = 1;
+        } else if (IS("--checkpoint-dir")) {
+            if (!v) goto missing;
+            o->ckpt_dir = v;
+            i++;
+        } else if (IS("--checkpoint-interval")) {
+            if (!v) goto missing;
+            if (parse_duration(v, &o->interval_ms)) {
+                say("--checkpoint-interval wants a duration such as 90s, 10m or 2h, got \"%s\"", v);
+                return -1;
+            }
+            i++;
+        } else if (IS("--keep")) {
+            if (!v) goto missing;
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 1000000) {
+                say("--keep wants a number of snapshots >= 1, got \"%s\"", v);
+                return -1;
+            }
+            o->keep = (int)n;
+            i++;
+        } else if (IS("--checkpoint-on-term")) {
+            o->on_term = 1;
+        } else if (IS("--checkpoint-signal")) {
+            if (!v) goto missing;
+            if (parse_signal(v, &o->ckpt_signal)) {
+                say("--checkpoint-signal wants a signal such as USR1, SIGUSR2, 10 or none, got \"%s\"", v);
+                return -1;
+            }
+            i++;
+        } else if (IS("--no-checkpoint")) {
+            o->no_checkpoint = 1;
+        } else if (IS("--restart")) {
+            if (!v) goto missing;
+            o->restart = v;
+            i++;
+        } else if (IS("--resume")) {
+            if (!v) goto missing;
+            o->resume = v;
+            i++;
         } else if (IS("--oversubscribe", "-oversubscribe", "--allow-run-as-root")) {
             /* Oversubscription is always allowed; root may run jobs. */
         } else {
@@ -373,8 +525,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
 #undef IS
     }
-    if (i >= argc) {
+    if (i >= argc && !o->restart) {
         say("no program to run (see %s --help)", progname);
+        return -1;
+    }
+    if (o->restart && i < argc) {
+        say("a restart runs the snapshot's program; %s is one argument too many", argv[i]);
         return -1;
     }
     if (o->hostlist && o->hostfile) {
@@ -411,23 +567,53 @@ static char *library_path(void)
     return v;
 }
 
+/* "LD_PRELOAD=<crest's libcrest.so> <the old value>": every rank can be
+ * checkpointed.  NULL when libcrest is not there. */
+static char *preload(void)
+{
+    char exe[PATH_MAX], lib[PATH_MAX], real[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = 0;
+    *strrchr(exe, '/') = 0;
+    const char *env = getenv("CREST_LIB");
+    snprintf(lib, sizeof lib, "%s", env && *env ? env : exe);
+    if (!(env && *env))
+        snprintf(lib, sizeof lib, "%s/../lib/libcrest.so", exe);
+    if (!realpath(lib, real))
+        return NULL;
+    const char *old = getenv("LD_PRELOAD");
+    if (old && strstr(old, real))
+        return NULL; /* there already */
+    size_t len = strlen(real) + (old ? strlen(old) : 0) + 16;
+    char *v = malloc(len);
+    if (v)
+        snprintf(v, len, "LD_PRELOAD=%s%s%s", real, old && *old ? " " : "", old && *old ? old : "");
+    return v;
+}
+
 /* The environment the ranks get: ours, with -x settings applied. */
-static char **job_environment(const struct options *o, int *count)
+static char **job_environment(const struct options *o, int with_libcrest, int *count)
 {
     int n = 0;
     while (environ[n])
         n++;
-    char **env = calloc((size_t)(n + o->nsetenv + 2), sizeof *env);
+    char **env = calloc((size_t)(n + o->nsetenv + 3), sizeof *env);
     if (!env)
         return NULL;
     int k = 0;
     char *libpath = library_path();
     if (libpath)
         env[k++] = libpath;
+    char *pre = with_libcrest ? preload() : NULL;
+    if (pre)
+        env[k++] = pre;
     for (int i = 0; i < n; i++) {
         /* Not ours to pass on: the connection of a crest runtime we may
          * ourselves run under; the library path is set above. */
-        if (!strncmp(environ[i], "CREST_RT_FD=", 12) || (libpath && !strncmp(environ[i], "LD_LIBRARY_PATH=", 16)))
+        if (!strncmp(environ[i], "CREST_RT_FD=", 12) || (libpath && !strncmp(environ[i], "LD_LIBRARY_PATH=", 16)) ||
+            (pre && !strncmp(environ[i], "LD_PRELOAD=", 11)))
             continue;
         env[k++] = environ[i];
     }
@@ -567,6 +753,100 @@ static int connect_runtime(void)
     return sp[0];
 }
 
+/* The crest command next to this mpirun. */
+static int crest_command(char *buf, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, len - 8);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    strcpy(strrchr(buf, '/') + 1, "crest");
+    return access(buf, X_OK);
+}
+
+/* Where snapshots go, what the manifest records, and, for a restart (or a
+ * --resume that finds a snapshot), the snapshot to run: then o->argv
+ * becomes the restarter of each rank.  0, or -1 after one line. */
+static int setup_checkpointing(struct options *o, const char *cwd, struct ckpt_config *cc, int *restarting)
+{
+    static char snapdir[PATH_MAX];
+    static struct snapshot_manifest m;
+    static char crest[PATH_MAX];
+    static char *restart_argv[5];
+    char err[1400];
+    memset(cc, 0, sizeof *cc);
+    snapdir[0] = 0;
+    *restarting = 0;
+    if (o->resume || o->restart) {
+        int none = 0;
+        char found[PATH_MAX];
+        if (snapshot_resolve(o->resume ? o->resume : o->restart, found, sizeof found, &none, err, sizeof err)) {
+            if (!o->resume || !none) {
+                say("%s", err);
+                return -1;
+            }
+        } else if (!realpath(found, snapdir)) {
+            say("cannot resolve %s: %s", found, strerror(errno));
+            return -1;
+        }
+    }
+    if (snapdir[0]) {
+        if (snapshot_load(snapdir, &m, err, sizeof err) ||
+            snapshot_verify(snapdir, &m, 0, NULL, NULL, err, sizeof err)) {
+            say("%s; not restarting", err);
+            return -1;
+        }
+        if (o->np && o->np != m.nranks) {
+            say("the snapshot %s holds the images of %d ranks, but -np asks for %d; a restart runs one "
+                "process per image (leave -np out)", snapdir, m.nranks, o->np);
+            return -1;
+        }
+        if (crest_command(crest, sizeof crest)) {
+            say("cannot find the crest command next to mpirun (%s); reinstall crest", crest);
+            return -1;
+        }
+        o->np = m.nranks;
+        *restarting = 1;
+        restart_argv[0] = crest;
+        restart_argv[1] = "restart";
+        restart_argv[2] = "--rank";
+        restart_argv[3] = snapdir;
+        restart_argv[4] = NULL;
+        o->argv = restart_argv;
+        cc->argc = m.argc;
+        cc->argv = m.argv;
+        snprintf(cc->cwd, sizeof cc->cwd, "%s", m.cwd);
+        if (!o->ckpt_dir && !o->resume) {
+            /* the series goes on where it was: DIR of DIR/snapshot.N */
+            char *slash = strrchr(snapdir, '/');
+            if (slash && !strncmp(slash + 1, "snapshot.", 9)) {
+                *slash = 0;
+                snprintf(cc->dir, sizeof cc->dir, "%s", snapdir);
+                *slash = '/';
+            }
+        }
+    } else {
+        cc->argv = o->argv;
+        while (o->argv[cc->argc])
+            cc->argc++;
+        snprintf(cc->cwd, sizeof cc->cwd, "%s", cwd);
+    }
+    const char *dir = o->ckpt_dir ? o->ckpt_dir : o->resume;
+    if (dir && dir[0] == '/')
+        snprintf(cc->dir, sizeof cc->dir, "%s", dir);
+    else if (dir)
+        snprintf(cc->dir, sizeof cc->dir, "%s/%s", cwd, dir);
+    else if (!cc->dir[0])
+        snprintf(cc->dir, sizeof cc->dir, "%s/crest-ckpt.%d", cwd, (int)getpid());
+    cc->keep = o->keep;
+    cc->interval_ms = o->interval_ms;
+    cc->signal = o->ckpt_signal;
+    cc->on_term = o->on_term;
+    if (snapdir[0] && o->resume)
+        say("resuming from %s", snapdir);
+    return 0;
+}
+
 /* Under AddressSanitizer (make sanitize): the process ends with its
  * tables still allocated, by design; leak reports would only be noise. */
 __attribute__((visibility("default"), used)) const char *__asan_default_options(void)
@@ -595,12 +875,23 @@ int main(int argc, char **argv)
     struct crest_hosts hosts;
     if (load_hosts(&o, &hosts))
         return 2;
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        snprintf(cwd, sizeof cwd, "/");
+    struct ckpt_config cc;
+    int restarting;
+    if (setup_checkpointing(&o, cwd, &cc, &restarting))
+        return 2;
+    ckpt_signal = cc.signal;
+    checkpoint_on_term = cc.on_term;
 
     sigset_t set;
     sigemptyset(&set);
-    int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR2, SIGCHLD };
+    int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR2, SIGCHLD, SIGCONT };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         sigaddset(&set, sigs[i]);
+    if (ckpt_signal)
+        sigaddset(&set, ckpt_signal);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTTIN, SIG_IGN);
@@ -611,12 +902,12 @@ int main(int argc, char **argv)
     if (fd < 0)
         return 1;
     runtime = crest_conn_new(fd, CREST_CONN_TRUSTED, NULL, &ops, NULL, "crestd");
+    if (!o.no_checkpoint && ckpt_init(&cc, runtime, progname))
+        return 1;
 
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-        snprintf(cwd, sizeof cwd, "/");
     int envc = 0;
-    char **env = job_environment(&o, &envc);
+    /* a restarter must not carry libcrest: the process it becomes has its own */
+    char **env = job_environment(&o, !o.no_checkpoint && !restarting, &envc);
     struct crest_launcher launcher;
     crest_launcher_from_env(&launcher);
     struct crest_wbuf b = { 0 };
