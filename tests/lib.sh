@@ -247,6 +247,15 @@ build_prog() {
         extra=(-I"$REPO/src/runtime" "$module.c")
         { [ "$out" -nt "$module.c" ] && [ "$out" -nt "$module.h" ]; } || rm -f "$out"
         ;;
+    unit_snapshot)
+        # the snapshot module and the image reader it uses, compiled in
+        local c=$REPO/src/common f
+        local mods=("$c/snapshot.c" "$c/image_reader.c" "$c/crc32c.c")
+        extra=(-D_GNU_SOURCE -msse4.2 -Wno-unused-parameter -I"$c" -I"$REPO/include" "${mods[@]}")
+        for f in "${mods[@]}" "$c/snapshot.h" "$c/image_reader.h" "$c/image_format.h"; do
+            [ "$out" -nt "$f" ] || rm -f "$out"
+        done
+        ;;
     unit_tcp | unit_tcp_noplace)
         # the MPI library's TCP transport compiled in, the library around it
         # played by the program; _noplace: without the engine's pkt_place

@@ -497,7 +497,8 @@ static void prune(const char *dir, uint64_t committed, int keep)
         done[n++] = seq;
     }
     closedir(d);
-    qsort(done, n, sizeof *done, cmp_desc);
+    if (n)
+        qsort(done, n, sizeof *done, cmp_desc);
     /* the one just committed is one of the keep */
     size_t kept = 1;
     for (size_t i = 0; i < n; i++) {
@@ -631,6 +632,15 @@ static int is_partial(const char *path)
     return !parse_snapshot_name(base, &seq, &tmp) && tmp;
 }
 
+/* A directory named snapshot.N. */
+static int is_committed_name(const char *path)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    uint64_t seq;
+    int tmp;
+    return !parse_snapshot_name(base, &seq, &tmp) && !tmp;
+}
+
 int snapshot_resolve(const char *path, char *snapdir, size_t len, int *none, char *err,
                      size_t errlen)
 {
@@ -666,6 +676,9 @@ int snapshot_resolve(const char *path, char *snapdir, size_t len, int *none, cha
                    "being taken, or a failed one): use a committed snapshot", abs);
     } else if (has_manifest(abs)) {
         snprintf(found, sizeof found, "%s", abs);
+    } else if (is_committed_name(abs)) {
+        return say(err, errlen, "%s has no manifest: not a complete snapshot (pruned, or "
+                   "damaged; use another snapshot of its directory)", abs);
     } else {
         char l[PATH_MAX];
         if (join(l, sizeof l, abs, "latest"))

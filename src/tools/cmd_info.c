@@ -1,11 +1,15 @@
-/* cmd_info.c — `crest info IMAGE`: what an image holds; verifies it. */
+/* cmd_info.c — `crest info IMAGE`: what an image holds; verifies it.
+ * `crest info SNAPSHOT`: a job's snapshot, its manifest and every image. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../common/cpu_features.h"
 #include "../common/image_reader.h"
+#include "../common/snapshot.h"
 #include "commands.h"
 
 static const char *thread_role(uint32_t role)
@@ -21,6 +25,123 @@ static void print_cmdline(const struct crest_image *img)
         putchar('\n');
 }
 
+/* An argument as a shell would take it back: as it is when plain, else in
+ * single quotes, with $'...' for control characters and bytes above 0x7e. */
+static void print_shell_word(const char *a)
+{
+    const unsigned char *s = (const unsigned char *)a;
+    int plain = *s != '\0', ctl = 0;
+    for (; *s; s++) {
+        if (*s < 0x20 || *s >= 0x7f)
+            ctl = 1;
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,/:@%", *s))
+            plain = 0;
+    }
+    if (plain) {
+        fputs(a, stdout);
+        return;
+    }
+    fputs(ctl ? "$'" : "'", stdout);
+    for (s = (const unsigned char *)a; *s; s++) {
+        if (*s == '\'' && !ctl)
+            fputs("'\\''", stdout);
+        else if (ctl && (*s == '\'' || *s == '\\'))
+            printf("\\%c", *s);
+        else if (ctl && (*s == '\n' || *s == '\t' || *s == '\r'))
+            printf("\\%c", *s == '\n' ? 'n' : *s == '\t' ? 't' : 'r');
+        else if (ctl && (*s < 0x20 || *s >= 0x7f))
+            printf("\\x%02x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('\'');
+}
+
+static double ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
+static void print_rank_result(int rank, int ok, const char *what, void *arg)
+{
+    int *bad = arg;
+    if (ok)
+        printf("rank %d: ok\n", rank);
+    else {
+        printf("%s\n", what); /* "rank N: ..." */
+        (*bad)++;
+    }
+    fflush(stdout);
+}
+
+/* A path that names a snapshot rather than an image: a directory, or a
+ * file called manifest. */
+static int is_snapshot_path(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st))
+        return 0;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    return S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !strcmp(base, "manifest"));
+}
+
+static int info_snapshot(const char *path, int full)
+{
+    char snap[4096], err[2048];
+    if (snapshot_resolve(path, snap, sizeof snap, NULL, err, sizeof err)) {
+        fprintf(stderr, "crest info: %s\n", err);
+        return 1;
+    }
+    struct snapshot_manifest m;
+    if (snapshot_load(snap, &m, err, sizeof err)) {
+        fprintf(stderr, "crest info: %s\n", err);
+        return 1;
+    }
+    char when[64] = "?";
+    time_t t = (time_t)m.taken;
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    printf("snapshot:     %s\n", snap);
+    printf("sequence:     %" PRIu64 "\n", m.seq);
+    printf("job:          %" PRIu32 "\n", m.job);
+    printf("taken:        %s\n", when);
+    printf("format:       manifest format %u, crest %s\n", m.format, m.crest_version);
+    printf("command line: ");
+    for (int i = 0; i < m.argc; i++) {
+        if (i)
+            putchar(' ');
+        print_shell_word(m.argv[i]);
+    }
+    printf("\ndirectory:    ");
+    print_shell_word(m.cwd);
+    printf("\nranks:        %d\n", m.nranks);
+    for (int r = 0; r < m.nranks; r++) {
+        const struct snapshot_rank *k = &m.ranks[r];
+        printf("  rank %-5d host %-16s %s %10.1f MiB  checksum 0x%08" PRIx32
+               "  write %.3f s  quiesce %.1f ms\n", k->rank, k->host, k->image,
+               (double)k->bytes / (1 << 20), k->checksum, (double)k->write_ns / 1e9,
+               ms(k->quiesce_ns));
+    }
+    double secs = (double)m.total_ns / 1e9;
+    printf("total:        %.1f MiB in %.3f s", (double)m.bytes / (1 << 20), secs);
+    if (secs > 0)
+        printf(" (%.2f GiB/s)", (double)m.bytes / (1 << 30) / secs);
+    printf(", slowest quiesce %.1f ms\n", ms(m.quiesce_ns));
+    printf("images:       checking %s\n", full ? "every checksum" : "sizes and headers");
+    fflush(stdout);
+    int nbad = 0;
+    int rc = snapshot_verify(snap, &m, full, print_rank_result, &nbad, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "crest info: %d of %d images of %s are bad; the first: %s\n", nbad,
+                m.nranks, snap, err);
+    } else {
+        printf("checksums:    ok (%d images)\n", m.nranks);
+    }
+    snapshot_free(&m);
+    return rc ? 1 : 0;
+}
+
 int crest_cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
@@ -29,7 +150,8 @@ int crest_cmd_info(int argc, char **argv)
         if (!strcmp(argv[i], "--no-verify"))
             verify = 0;
         else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "crest info: bad argument '%s' (usage: crest info IMAGE [--no-verify])\n",
+            fprintf(stderr, "crest info: bad argument '%s' (usage: crest info IMAGE|SNAPSHOT "
+                    "[--no-verify])\n",
                     argv[i]);
             return 2;
         } else
@@ -39,6 +161,8 @@ int crest_cmd_info(int argc, char **argv)
         fprintf(stderr, "crest info: no image given\n");
         return 2;
     }
+    if (is_snapshot_path(path))
+        return info_snapshot(path, verify);
     struct crest_image img;
     char err[1024];
     if (crest_image_open(&img, path, err, sizeof err)) {
