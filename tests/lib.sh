@@ -233,7 +233,7 @@ build_prog() {
     local flags=(-O2 -g -pthread -Wall -Wextra -std=gnu11) extra=() cc=gcc
     case $name in
     openmp) extra=(-fopenmp) ;;
-    api)
+    api | ckpt_hold)
         [ -e "$BUILD/lib/libcrest.so" ] || { echo "$BUILD/lib/libcrest.so does not exist"; return 1; }
         extra=(-I"$REPO/include" -L"$BUILD/lib" -lcrest -Wl,-rpath,"$BUILD/lib")
         ;;
