@@ -18,7 +18,7 @@ LIB_ASM := src/lib/context_switch.S
 # The runtime: what crestd, mpirun and the crest command share.
 RT_SRC := src/runtime/wire.c src/runtime/loop.c src/runtime/conn.c src/runtime/sha256.c \
           src/runtime/hosts.c src/runtime/launch.c src/runtime/runtime_dir.c \
-          src/runtime/local_client.c
+          src/runtime/local_client.c src/runtime/schema.c
 CRESTD_SRC := src/runtime/daemon_main.c src/runtime/daemon_tree.c src/runtime/daemon_job.c \
               src/runtime/daemon_root.c src/runtime/daemon_ckpt.c
 MPIRUN_SRC := src/tools/mpirun.c src/tools/mpirun_ckpt.c

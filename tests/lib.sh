@@ -247,6 +247,14 @@ build_prog() {
         extra=(-I"$REPO/src/runtime" "$module.c")
         { [ "$out" -nt "$module.c" ] && [ "$out" -nt "$module.h" ]; } || rm -f "$out"
         ;;
+    unit_schema)
+        # the schema parser and the host parsing it uses, compiled in
+        local rt=$REPO/src/runtime f
+        extra=(-I"$rt" "$rt/schema.c" "$rt/hosts.c")
+        for f in "$rt/schema.c" "$rt/schema.h" "$rt/hosts.c" "$rt/hosts.h"; do
+            [ "$out" -nt "$f" ] || rm -f "$out"
+        done
+        ;;
     unit_snapshot)
         # the snapshot module and the image reader it uses, compiled in
         local c=$REPO/src/common f

@@ -371,6 +371,8 @@ static void submit(struct client *cl, struct crest_rbuf *r)
     struct crest_launcher launcher;
     launcher.kind = (enum crest_launch_kind)crest_rbuf_u32(r);
     crest_rbuf_str(r, launcher.rsh, sizeof launcher.rsh);
+    /* optional: where each rank goes (an application schema) */
+    uint32_t placed = r->left ? crest_rbuf_u32(r) : 0;
     char err[512];
     int *host_of_rank = NULL;
     struct root_job *j = NULL;
@@ -406,7 +408,18 @@ static void submit(struct client *cl, struct crest_rbuf *r)
     if (np <= 0)
         np = total;
     host_of_rank = calloc((size_t)np, sizeof *host_of_rank);
-    if (!host_of_rank || crest_map_ranks(&hosts, np, map_by, host_of_rank, err, sizeof err)) {
+    if (placed) {
+        for (int rk = 0; host_of_rank && rk < np; rk++)
+            host_of_rank[rk] = (int)crest_rbuf_u32(r);
+        for (int rk = 0; host_of_rank && rk < np && !r->bad; rk++)
+            if (host_of_rank[rk] < 0 || host_of_rank[rk] >= hosts.count)
+                r->bad = 1;
+        if (r->bad || placed != (uint32_t)np) {
+            refuse(cl, "mpirun sent a malformed placement");
+            goto out;
+        }
+    }
+    if (!host_of_rank || (!placed && crest_map_ranks(&hosts, np, map_by, host_of_rank, err, sizeof err))) {
         refuse(cl, "%s", host_of_rank ? err : "out of memory");
         goto out;
     }

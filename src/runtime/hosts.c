@@ -126,8 +126,8 @@ static int check_name(const char *name, size_t len, char *why, size_t whylen)
 /* One host as written in a list or at the start of a hostfile line:
  * "name", "name:N", "[ipv6]" or "[ipv6]:N" (len bytes at item).  Sets name
  * (NUL-terminated, brackets removed) and *slots (0 when no :N). */
-static int parse_host_item(const char *item, size_t len, char name[CREST_HOST_NAME_MAX + 1],
-                           int *slots, char *why, size_t whylen)
+int crest_host_parse_item(const char *item, size_t len, char name[CREST_HOST_NAME_MAX + 1],
+                          int *slots, char *why, size_t whylen)
 {
     char q[QUOTE_SIZE];
     const char *count = NULL;
@@ -300,7 +300,7 @@ static int parse_hostfile_line(const char *line, size_t len, struct crest_hosts 
         len = (size_t)(hash - line);
     if (!next_token(line, len, &pos, &tok, &toklen))
         return 0;
-    if (parse_host_item(tok, toklen, name, &slots, why, whylen) < 0)
+    if (crest_host_parse_item(tok, toklen, name, &slots, why, whylen) < 0)
         return -1;
     while (next_token(line, len, &pos, &tok, &toklen)) {
         if (has_prefix(tok, toklen, "slots=")) {
@@ -395,7 +395,7 @@ int crest_hosts_parse_list(const char *list, struct crest_hosts *out, char *err,
                 quoted(q, sizeof q, list, list_len), item);
             goto fail;
         }
-        if (parse_host_item(start, (size_t)(stop - start), name, &slots, why, sizeof why) < 0 ||
+        if (crest_host_parse_item(start, (size_t)(stop - start), name, &slots, why, sizeof why) < 0 ||
             add_entry(out, name, slots, why, sizeof why) < 0) {
             say(err, errlen, "host list %s: item %d %s: %s", quoted(q, sizeof q, list, list_len),
                 item, quoted(qi, sizeof qi, start, (size_t)(stop - start)), why);

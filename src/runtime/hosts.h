@@ -44,6 +44,12 @@ int crest_hosts_parse_list(const char *list, struct crest_hosts *out, char *err,
 
 void crest_hosts_free(struct crest_hosts *h);
 
+/* One host as written in a list or at the start of a hostfile line (len
+ * bytes at item): name (NUL-terminated, an IPv6 address without its
+ * brackets) and *slots, 0 when no ":N" is given. */
+int crest_host_parse_item(const char *item, size_t len, char name[CREST_HOST_NAME_MAX + 1],
+                          int *slots, char *err, size_t errlen);
+
 enum crest_map_by { CREST_MAP_BY_SLOT, CREST_MAP_BY_NODE };
 
 /* Places ranks 0..nranks-1: host_of_rank[r] is an index into h->host.

@@ -23,6 +23,7 @@
 #include "../runtime/launch.h"
 #include "../runtime/loop.h"
 #include "../runtime/runtime_dir.h"
+#include "../runtime/schema.h"
 #include "../runtime/wire.h"
 #include "../common/snapshot.h"
 #include "mpirun_ckpt.h"
@@ -50,6 +51,7 @@ struct options {
     int no_checkpoint;        /* do not load libcrest into the ranks */
     const char *restart;      /* a snapshot to restart (crest restart SNAPSHOT) */
     const char *resume;       /* restart from this directory's latest, or start */
+    const char *schema;       /* a restart's images mapped to hosts */
 };
 
 /* mpirun's state; single-threaded, owned by main's loop. */
@@ -102,6 +104,7 @@ static int usage(FILE *to)
             "  --checkpoint-signal SIG    the signal that asks for a snapshot (default USR1; none)\n"
             "  --resume DIR               restart from DIR's latest snapshot if any, else start;\n"
             "                             snapshots go to DIR\n"
+            "  --schema FILE              (a restart) lines \"HOST RANKS\": where each image goes\n"
             "  --no-checkpoint            do not load libcrest into the processes\n"
             "Other hosts are reached with ssh (CREST_RSH overrides the command), or srun inside\n"
             "a Slurm allocation. Inside a `crest boot`, its daemons are used. See crest(1).\n",
@@ -513,6 +516,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (!v) goto missing;
             o->restart = v;
             i++;
+        } else if (IS("--schema")) {
+            if (!v) goto missing;
+            o->schema = v;
+            i++;
         } else if (IS("--resume")) {
             if (!v) goto missing;
             o->resume = v;
@@ -533,8 +540,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         say("a restart runs the snapshot's program; %s is one argument too many", argv[i]);
         return -1;
     }
-    if (o->hostlist && o->hostfile) {
-        say("give hosts with -H or with --hostfile, not both");
+    if (!!o->hostlist + !!o->hostfile + !!o->schema > 1) {
+        say("give hosts with one of -H, --hostfile and --schema");
+        return -1;
+    }
+    if (o->schema && !o->restart && !o->resume) {
+        say("--schema places a snapshot's images on hosts: use it with crest restart SNAPSHOT");
         return -1;
     }
     o->argv = argv + i;
@@ -884,6 +895,19 @@ int main(int argc, char **argv)
         return 2;
     ckpt_signal = cc.signal;
     checkpoint_on_term = cc.on_term;
+    int *placement = NULL;
+    if (o.schema) {
+        char err[1024];
+        if (!restarting) {
+            say("--schema places a snapshot's images, and %s holds no snapshot", o.resume);
+            return 2;
+        }
+        placement = calloc((size_t)o.np, sizeof *placement);
+        if (!placement || crest_schema_parse_file(o.schema, o.np, &hosts, placement, err, sizeof err)) {
+            say("%s", placement ? err : "out of memory");
+            return 2;
+        }
+    }
 
     sigset_t set;
     sigemptyset(&set);
@@ -933,6 +957,12 @@ int main(int argc, char **argv)
     }
     crest_wbuf_u32(&b, (uint32_t)launcher.kind);
     crest_wbuf_str(&b, launcher.rsh);
+    if (placement) {
+        crest_wbuf_u32(&b, (uint32_t)o.np);
+        for (int i = 0; i < o.np; i++)
+            crest_wbuf_u32(&b, (uint32_t)placement[i]);
+        free(placement);
+    }
     if (!runtime || crest_conn_send_wbuf(runtime, MSG_SUBMIT, 0, &b)) {
         say("cannot hand the job to crestd");
         return 1;

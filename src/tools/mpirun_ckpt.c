@@ -42,6 +42,7 @@ struct request {
     struct client *client;    /* who waits for the result; NULL: print it */
     char origin[64];
     char dir[PATH_MAX];       /* "" : the configured directory */
+    int periodic;             /* asked by the interval timer */
 };
 
 enum phase { IDLE, PREPARING, WRITING };
@@ -110,7 +111,12 @@ static void result(const struct request *rq, int error, const char *path, const 
         crest_conn_send_wbuf(rq->client->conn, MSG_CKPT_RESULT, job_id, &b);
         crest_wbuf_free(&b);
     } else if (error) {
-        say("checkpoint (asked by %s) failed: %s", rq->origin, line);
+        /* a periodic checkpoint that keeps failing the same way says so once */
+        static char last[1400];
+        if (!rq->periodic || strcmp(last, line))
+            say("checkpoint (asked by %s) failed: %s", rq->origin, line);
+        if (rq->periodic)
+            snprintf(last, sizeof last, "%s", line);
     } else {
         say("checkpoint (asked by %s): %s", rq->origin, line);
     }
@@ -425,8 +431,14 @@ static void on_interval(void *arg)
 {
     interval_timer = crest_loop_timer(cfg.interval_ms, on_interval, NULL);
     /* one at a time: a slow checkpoint is not followed by a pile of them */
-    if (cur.phase == IDLE && !queued)
-        ckpt_request(JOB_CKPT_CONTINUE, "the checkpoint interval");
+    if (cur.phase == IDLE && !queued) {
+        struct request rq;
+        memset(&rq, 0, sizeof rq);
+        rq.mode = JOB_CKPT_CONTINUE;
+        rq.periodic = 1;
+        snprintf(rq.origin, sizeof rq.origin, "the checkpoint interval");
+        enqueue(&rq);
+    }
 }
 
 int ckpt_init(const struct ckpt_config *c, struct crest_conn *rt, const char *name)

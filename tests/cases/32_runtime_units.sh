@@ -2,8 +2,9 @@
 # The runtime's self-contained modules pass their unit tests: SHA-256 and
 # HMAC-SHA256 (src/runtime/sha256.c) against the FIPS 180-4 and RFC 4231
 # vectors; hostfiles, -H lists, Slurm node lists, rank placement and the
-# detection of this machine's names (src/runtime/hosts.c), every error
-# included.  Each unit program prints its failures and exits non-zero.
+# detection of this machine's names (src/runtime/hosts.c); application
+# schemas, the host of each rank of a restart (src/runtime/schema.c); every
+# error included.  Each unit program prints its failures and exits non-zero.
 . "$(dirname "$0")/../lib.sh"
 setup_work
 
@@ -26,4 +27,6 @@ run_unit() {
 mkdir -p "$WORK/hostfiles" || fail "cannot create $WORK/hostfiles"
 run_unit unit_sha256
 run_unit unit_hosts "$WORK/hostfiles"
+mkdir -p "$WORK/schemas" || fail "cannot create $WORK/schemas"
+run_unit unit_schema "$WORK/schemas"
 finish
