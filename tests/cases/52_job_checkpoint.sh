@@ -5,7 +5,8 @@
 # job's output unchanged and commit a snapshot whose manifest names every
 # rank; `--term` ends the job with exit 85 and `crest restart SNAPSHOT`
 # finishes it with the uninterrupted output, twice from the same snapshot;
-# SIGUSR1 to mpirun takes one; --checkpoint-interval with --keep 2 leaves
+# the same restart inside a `crest boot` (then `crest halt`); SIGUSR1 to
+# mpirun takes one; --checkpoint-interval with --keep 2 leaves
 # exactly two snapshots and `latest` on the newest; --checkpoint-on-term
 # turns SIGTERM into a snapshot and exit 85, and `mpirun --resume DIR`
 # then finishes the job (and starts it fresh when DIR has no snapshot);
@@ -82,6 +83,18 @@ for n in 1 2; do
         { show "$WORK/restart$n.err"; fail_soft "restart $n from the --term snapshot: exit $rc, or output differs"; }
 done
 note "--term and two restarts: done"
+
+# ---- the seed's lamboot / mpirestart / lamhalt: crest boot, crest restart, crest halt
+printf 'localhost slots=4\n' >"$WORK/hostfile"
+(unset CREST_NO_BOOT; "$CREST" boot "$WORK/hostfile" >"$WORK/boot.out" 2>&1) || { show "$WORK/boot.out"; fail_soft "crest boot failed"; }
+(unset CREST_NO_BOOT; cd "$WORK/restart-cwd" && timeout -k 5 "$T_RESTART" "$CREST" restart "$WORK/ck-term/latest" \
+    >"$WORK/booted.out" 2>"$WORK/booted.err")
+rc=$?
+cat "$WORK/term.out" "$WORK/booted.out" >"$WORK/joined-booted.out"
+[ $rc -eq 0 ] && same_as_uninterrupted "$WORK/joined-booted.out" ||
+    { show "$WORK/booted.err"; fail_soft "restart inside a boot: exit $rc, or output differs"; }
+(unset CREST_NO_BOOT; "$CREST" halt >"$WORK/halt.out" 2>&1) || { show "$WORK/halt.out"; fail_soft "crest halt failed"; }
+note "crest boot, crest restart, crest halt: done"
 
 # ---- SIGUSR1, interval with --keep 2
 LABEL=periodic start_job -np $NP --checkpoint-dir "$WORK/ck-per" --checkpoint-interval 400ms --keep 2 "$P" $ROUNDS
