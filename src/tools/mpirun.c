@@ -209,8 +209,12 @@ void mpirun_end_after_checkpoint(void)
 {
     ended_by_checkpoint = 1;
     uint32_t s = SIGKILL;
-    if (runtime)
+    /* The ranks are stopped: a SIGTERM would wait for them to go on.  The
+     * first request ends the job, the second kills at once. */
+    if (runtime) {
         crest_conn_send(runtime, MSG_KILL_JOB, job_id, &s, sizeof s);
+        crest_conn_send(runtime, MSG_KILL_JOB, job_id, &s, sizeof s);
+    }
 }
 
 void mpirun_signal_job(int sig)
