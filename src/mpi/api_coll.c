@@ -174,6 +174,7 @@ static int coll_failed(MPI_Comm comm, const char *fn, int rc)
 
 int PMPI_Barrier(MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Barrier";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -184,6 +185,7 @@ MPI_WEAK(MPI_Barrier);
 
 int PMPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Bcast";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -209,6 +211,7 @@ static int check_reduction(MPI_Comm comm, const char *fn, struct mpi_comm **c, i
 int PMPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op, int root,
                 MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Reduce";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -226,6 +229,7 @@ MPI_WEAK(MPI_Reduce);
 
 int PMPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Allreduce";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -239,6 +243,7 @@ MPI_WEAK(MPI_Allreduce);
 int PMPI_Reduce_scatter(const void *sendbuf, void *recvbuf, const int recvcounts[], MPI_Datatype type, MPI_Op op,
                         MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Reduce_scatter";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -258,6 +263,7 @@ MPI_WEAK(MPI_Reduce_scatter);
 int PMPI_Reduce_scatter_block(const void *sendbuf, void *recvbuf, int recvcount, MPI_Datatype type, MPI_Op op,
                               MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Reduce_scatter_block";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -270,6 +276,7 @@ MPI_WEAK(MPI_Reduce_scatter_block);
 
 int PMPI_Scan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Scan";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -282,6 +289,7 @@ MPI_WEAK(MPI_Scan);
 
 int PMPI_Exscan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Exscan";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -295,6 +303,7 @@ MPI_WEAK(MPI_Exscan);
 int PMPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount,
                 MPI_Datatype recvtype, int root, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Gather";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -319,6 +328,7 @@ MPI_WEAK(MPI_Gather);
 int PMPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, const int recvcounts[],
                  const int displs[], MPI_Datatype recvtype, int root, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Gatherv";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -345,6 +355,7 @@ MPI_WEAK(MPI_Gatherv);
 int PMPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount,
                  MPI_Datatype recvtype, int root, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Scatter";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -369,6 +380,7 @@ MPI_WEAK(MPI_Scatter);
 int PMPI_Scatterv(const void *sendbuf, const int sendcounts[], const int displs[], MPI_Datatype sendtype,
                   void *recvbuf, int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Scatterv";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -395,6 +407,7 @@ MPI_WEAK(MPI_Scatterv);
 int PMPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount,
                    MPI_Datatype recvtype, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Allgather";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -414,6 +427,7 @@ MPI_WEAK(MPI_Allgather);
 int PMPI_Allgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf,
                     const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Allgatherv";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -445,6 +459,7 @@ static int check_in_place_block(MPI_Comm comm, const char *fn, int count, MPI_Da
 int PMPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void *recvbuf, int recvcount,
                   MPI_Datatype recvtype, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Alltoall";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -466,6 +481,7 @@ MPI_WEAK(MPI_Alltoall);
 int PMPI_Alltoallv(const void *sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype,
                    void *recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Alltoallv";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
@@ -495,6 +511,7 @@ int PMPI_Alltoallw(const void *sendbuf, const int sendcounts[], const int sdispl
                    void *recvbuf, const int recvcounts[], const int rdispls[], const MPI_Datatype recvtypes[],
                    MPI_Comm comm)
 {
+    MPI_SECTION();
     static const char fn[] = "MPI_Alltoallw";
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;

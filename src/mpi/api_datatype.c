@@ -84,6 +84,7 @@ static int *pack_ints(int count, int head, const int *a, const int *b)
 
 int PMPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_contiguous";
     int rc = check_common(fn, count, oldtype, newtype);
     if (rc != MPI_SUCCESS)
@@ -94,6 +95,7 @@ MPI_WEAK(MPI_Type_contiguous);
 
 int PMPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_vector";
     int rc = check_common(fn, count, oldtype, newtype);
     if (rc != MPI_SUCCESS)
@@ -120,12 +122,14 @@ static int hvector(const char *fn, int count, int blocklength, MPI_Aint stride, 
 int PMPI_Type_create_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype,
                              MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     return hvector("MPI_Type_create_hvector", count, blocklength, stride, oldtype, newtype);
 }
 MPI_WEAK(MPI_Type_create_hvector);
 
 int PMPI_Type_hvector(int count, int blocklength, MPI_Aint stride, MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     return hvector("MPI_Type_hvector", count, blocklength, stride, oldtype, newtype);
 }
 MPI_WEAK(MPI_Type_hvector);
@@ -133,6 +137,7 @@ MPI_WEAK(MPI_Type_hvector);
 int PMPI_Type_indexed(int count, const int blocklengths[], const int displs[], MPI_Datatype oldtype,
                       MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_indexed";
     int rc = check_common(fn, count, oldtype, newtype);
     if (rc == MPI_SUCCESS)
@@ -171,6 +176,7 @@ static int hindexed(const char *fn, int count, const int blocklengths[], const M
 int PMPI_Type_create_hindexed(int count, const int blocklengths[], const MPI_Aint displs[], MPI_Datatype oldtype,
                               MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     return hindexed("MPI_Type_create_hindexed", count, blocklengths, displs, oldtype, newtype);
 }
 MPI_WEAK(MPI_Type_create_hindexed);
@@ -178,6 +184,7 @@ MPI_WEAK(MPI_Type_create_hindexed);
 int PMPI_Type_hindexed(int count, int blocklengths[], MPI_Aint displs[], MPI_Datatype oldtype,
                        MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     return hindexed("MPI_Type_hindexed", count, blocklengths, displs, oldtype, newtype);
 }
 MPI_WEAK(MPI_Type_hindexed);
@@ -185,6 +192,7 @@ MPI_WEAK(MPI_Type_hindexed);
 int PMPI_Type_create_indexed_block(int count, int blocklength, const int displs[], MPI_Datatype oldtype,
                                    MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_create_indexed_block";
     int rc = check_common(fn, count, oldtype, newtype);
     if (rc != MPI_SUCCESS)
@@ -205,6 +213,7 @@ MPI_WEAK(MPI_Type_create_indexed_block);
 int PMPI_Type_create_hindexed_block(int count, int blocklength, const MPI_Aint displs[], MPI_Datatype oldtype,
                                     MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_create_hindexed_block";
     int rc = check_common(fn, count, oldtype, newtype);
     if (rc != MPI_SUCCESS)
@@ -251,6 +260,7 @@ static int type_struct(const char *fn, int count, const int blocklengths[], cons
 int PMPI_Type_create_struct(int count, const int blocklengths[], const MPI_Aint displs[],
                             const MPI_Datatype types[], MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     return type_struct("MPI_Type_create_struct", count, blocklengths, displs, types, newtype);
 }
 MPI_WEAK(MPI_Type_create_struct);
@@ -258,6 +268,7 @@ MPI_WEAK(MPI_Type_create_struct);
 int PMPI_Type_struct(int count, int blocklengths[], MPI_Aint displs[], MPI_Datatype types[],
                      MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     return type_struct("MPI_Type_struct", count, blocklengths, displs, types, newtype);
 }
 MPI_WEAK(MPI_Type_struct);
@@ -273,6 +284,7 @@ static int check_order(const char *fn, int order)
 int PMPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[], const int starts[], int order,
                               MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_create_subarray";
     int rc = check_common(fn, 0, oldtype, newtype);
     if (rc != MPI_SUCCESS)
@@ -312,6 +324,7 @@ int PMPI_Type_create_darray(int size, int rank, int ndims, const int gsizes[], c
                             const int dargs[], const int psizes[], int order, MPI_Datatype oldtype,
                             MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_create_darray";
     int rc = check_common(fn, 0, oldtype, newtype);
     if (rc != MPI_SUCCESS)
@@ -384,6 +397,7 @@ MPI_WEAK(MPI_Type_create_darray);
 
 int PMPI_Type_create_resized(MPI_Datatype oldtype, MPI_Aint lb, MPI_Aint extent, MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_create_resized";
     int rc = check_common(fn, 0, oldtype, newtype);
     if (rc != MPI_SUCCESS)
@@ -395,6 +409,7 @@ MPI_WEAK(MPI_Type_create_resized);
 
 int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_dup";
     int rc = check_common(fn, 0, oldtype, newtype);
     if (rc != MPI_SUCCESS)
@@ -407,6 +422,7 @@ MPI_WEAK(MPI_Type_dup);
 
 int PMPI_Type_commit(MPI_Datatype *type)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_commit";
     struct mpi_dtype *t = NULL;
     MPI_CHECK_INIT(fn);
@@ -424,6 +440,7 @@ MPI_WEAK(MPI_Type_commit);
 
 int PMPI_Type_free(MPI_Datatype *type)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_free";
     struct mpi_dtype *t = NULL;
     MPI_CHECK_INIT(fn);
@@ -458,6 +475,7 @@ MPI_WEAK(MPI_Type_free);
 
 int PMPI_Type_size(MPI_Datatype type, int *size)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_size", type, t, size, "size");
     *size = t->size > INT_MAX ? MPI_UNDEFINED : (int)t->size;
     return MPI_SUCCESS;
@@ -466,6 +484,7 @@ MPI_WEAK(MPI_Type_size);
 
 int PMPI_Type_size_x(MPI_Datatype type, MPI_Count *size)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_size_x", type, t, size, "size");
     *size = (MPI_Count)t->size;
     return MPI_SUCCESS;
@@ -474,6 +493,7 @@ MPI_WEAK(MPI_Type_size_x);
 
 int PMPI_Type_get_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Aint *extent)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_get_extent", type, t, lb && extent, lb ? "extent" : "lb");
     *lb = t->lb;
     *extent = t->ub - t->lb;
@@ -483,6 +503,7 @@ MPI_WEAK(MPI_Type_get_extent);
 
 int PMPI_Type_get_extent_x(MPI_Datatype type, MPI_Count *lb, MPI_Count *extent)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_get_extent_x", type, t, lb && extent, lb ? "extent" : "lb");
     *lb = t->lb;
     *extent = t->ub - t->lb;
@@ -492,6 +513,7 @@ MPI_WEAK(MPI_Type_get_extent_x);
 
 int PMPI_Type_get_true_extent(MPI_Datatype type, MPI_Aint *true_lb, MPI_Aint *true_extent)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_get_true_extent", type, t, true_lb && true_extent, true_lb ? "true_extent" : "true_lb");
     *true_lb = t->true_lb;
     *true_extent = t->true_ub - t->true_lb;
@@ -501,6 +523,7 @@ MPI_WEAK(MPI_Type_get_true_extent);
 
 int PMPI_Type_get_true_extent_x(MPI_Datatype type, MPI_Count *true_lb, MPI_Count *true_extent)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_get_true_extent_x", type, t, true_lb && true_extent, true_lb ? "true_extent" : "true_lb");
     *true_lb = t->true_lb;
     *true_extent = t->true_ub - t->true_lb;
@@ -510,6 +533,7 @@ MPI_WEAK(MPI_Type_get_true_extent_x);
 
 int PMPI_Type_extent(MPI_Datatype type, MPI_Aint *extent)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_extent", type, t, extent, "extent");
     *extent = t->ub - t->lb;
     return MPI_SUCCESS;
@@ -518,6 +542,7 @@ MPI_WEAK(MPI_Type_extent);
 
 int PMPI_Type_lb(MPI_Datatype type, MPI_Aint *lb)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_lb", type, t, lb, "displacement");
     *lb = t->lb;
     return MPI_SUCCESS;
@@ -526,6 +551,7 @@ MPI_WEAK(MPI_Type_lb);
 
 int PMPI_Type_ub(MPI_Datatype type, MPI_Aint *ub)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_ub", type, t, ub, "displacement");
     *ub = t->ub;
     return MPI_SUCCESS;
@@ -535,6 +561,7 @@ MPI_WEAK(MPI_Type_ub);
 int PMPI_Type_get_envelope(MPI_Datatype type, int *num_integers, int *num_addresses, int *num_datatypes,
                            int *combiner)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_get_envelope", type, t, num_integers && num_addresses && num_datatypes && combiner,
           "one of the results");
     *num_integers = t->ni;
@@ -548,6 +575,7 @@ MPI_WEAK(MPI_Type_get_envelope);
 int PMPI_Type_get_contents(MPI_Datatype type, int max_integers, int max_addresses, int max_datatypes,
                            int integers[], MPI_Aint addresses[], MPI_Datatype datatypes[])
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_get_contents";
     struct mpi_dtype *t = NULL;
     MPI_CHECK_INIT(fn);
@@ -579,6 +607,7 @@ MPI_WEAK(MPI_Type_get_contents);
 
 int PMPI_Type_match_size(int typeclass, int size, MPI_Datatype *type)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Type_match_size";
     MPI_CHECK_INIT(fn);
     if (!type)
@@ -611,6 +640,7 @@ MPI_WEAK(MPI_Type_match_size);
 
 int PMPI_Type_set_name(MPI_Datatype type, const char *name)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_set_name", type, t, name, "type_name");
     snprintf(t->name, sizeof t->name, "%s", name); /* longer names are cut */
     return MPI_SUCCESS;
@@ -619,6 +649,7 @@ MPI_WEAK(MPI_Type_set_name);
 
 int PMPI_Type_get_name(MPI_Datatype type, char *name, int *len)
 {
+    MPI_SECTION();
     QUERY("MPI_Type_get_name", type, t, name && len, name ? "resultlen" : "type_name");
     size_t n = strlen(t->name);
     memcpy(name, t->name, n + 1);
@@ -631,6 +662,7 @@ MPI_WEAK(MPI_Type_get_name);
 
 int PMPI_Get_address(const void *location, MPI_Aint *address)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Get_address";
     MPI_CHECK_INIT(fn);
     if (!address)
@@ -642,6 +674,7 @@ MPI_WEAK(MPI_Get_address);
 
 int PMPI_Address(void *location, MPI_Aint *address)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Address";
     MPI_CHECK_INIT(fn);
     if (!address)
@@ -680,6 +713,7 @@ static int check_pack_args(const char *fn, int count, MPI_Datatype type, MPI_Com
 int PMPI_Pack(const void *inbuf, int incount, MPI_Datatype type, void *outbuf, int outsize, int *position,
               MPI_Comm comm)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Pack";
     struct mpi_dtype *t = NULL;
     int rc = check_pack_args(fn, incount, type, comm, position, &t);
@@ -699,6 +733,7 @@ MPI_WEAK(MPI_Pack);
 int PMPI_Unpack(const void *inbuf, int insize, int *position, void *outbuf, int outcount, MPI_Datatype type,
                 MPI_Comm comm)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Unpack";
     struct mpi_dtype *t = NULL;
     int rc = check_pack_args(fn, outcount, type, comm, position, &t);
@@ -717,6 +752,7 @@ MPI_WEAK(MPI_Unpack);
 
 int PMPI_Pack_size(int incount, MPI_Datatype type, MPI_Comm comm, int *size)
 {
+    MPI_SECTION();
     const char *fn = "MPI_Pack_size";
     struct mpi_dtype *t = NULL;
     MPI_CHECK_INIT(fn);
@@ -756,6 +792,7 @@ static int status_query(const char *fn, const MPI_Status *status, MPI_Datatype t
 
 int PMPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count)
 {
+    MPI_SECTION();
     struct mpi_dtype *t = NULL;
     int rc = status_query("MPI_Get_count", status, type, count, &t);
     if (rc != MPI_SUCCESS)
@@ -773,6 +810,7 @@ MPI_WEAK(MPI_Get_count);
 
 int PMPI_Get_elements(const MPI_Status *status, MPI_Datatype type, int *count)
 {
+    MPI_SECTION();
     struct mpi_dtype *t = NULL;
     int rc = status_query("MPI_Get_elements", status, type, count, &t);
     if (rc != MPI_SUCCESS)
@@ -785,6 +823,7 @@ MPI_WEAK(MPI_Get_elements);
 
 int PMPI_Get_elements_x(const MPI_Status *status, MPI_Datatype type, MPI_Count *count)
 {
+    MPI_SECTION();
     struct mpi_dtype *t = NULL;
     int rc = status_query("MPI_Get_elements_x", status, type, count, &t);
     if (rc != MPI_SUCCESS)

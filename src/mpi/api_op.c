@@ -7,6 +7,7 @@
 
 int PMPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
 {
+    MPI_SECTION();
     const char *name = "MPI_Op_create";
     MPI_CHECK_INIT(name);
     if (!fn)
@@ -23,6 +24,7 @@ MPI_WEAK(MPI_Op_create);
 
 int PMPI_Op_free(MPI_Op *op)
 {
+    MPI_SECTION();
     const char *name = "MPI_Op_free";
     MPI_CHECK_INIT(name);
     if (!op)
@@ -38,6 +40,7 @@ MPI_WEAK(MPI_Op_free);
 
 int PMPI_Op_commutative(MPI_Op op, int *commute)
 {
+    MPI_SECTION();
     const char *name = "MPI_Op_commutative";
     MPI_CHECK_INIT(name);
     if (!op_is_valid(op))
@@ -51,6 +54,7 @@ MPI_WEAK(MPI_Op_commutative);
 
 int PMPI_Reduce_local(const void *inbuf, void *inoutbuf, int count, MPI_Datatype type, MPI_Op op)
 {
+    MPI_SECTION();
     const char *name = "MPI_Reduce_local";
     MPI_CHECK_INIT(name);
     if (count < 0)

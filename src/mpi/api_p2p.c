@@ -55,18 +55,21 @@ static int send_common(const char *func, const void *buf, int count, MPI_Datatyp
 
 int PMPI_Send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
+    MPI_SECTION();
     return send_common("MPI_Send", buf, count, dt, dest, tag, comm, MODE_STANDARD, NULL, 1);
 }
 MPI_WEAK(MPI_Send);
 
 int PMPI_Ssend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
+    MPI_SECTION();
     return send_common("MPI_Ssend", buf, count, dt, dest, tag, comm, MODE_SYNC, NULL, 1);
 }
 MPI_WEAK(MPI_Ssend);
 
 int PMPI_Bsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
+    MPI_SECTION();
     MPI_Request r;
     int rc = send_common("MPI_Bsend", buf, count, dt, dest, tag, comm, MODE_BUFFERED, &r, 0);
     if (rc)
@@ -83,30 +86,35 @@ MPI_WEAK(MPI_Bsend);
 
 int PMPI_Rsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
+    MPI_SECTION();
     return send_common("MPI_Rsend", buf, count, dt, dest, tag, comm, MODE_READY, NULL, 1);
 }
 MPI_WEAK(MPI_Rsend);
 
 int PMPI_Isend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *request)
 {
+    MPI_SECTION();
     return send_common("MPI_Isend", buf, count, dt, dest, tag, comm, MODE_STANDARD, request, 0);
 }
 MPI_WEAK(MPI_Isend);
 
 int PMPI_Issend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *request)
 {
+    MPI_SECTION();
     return send_common("MPI_Issend", buf, count, dt, dest, tag, comm, MODE_SYNC, request, 0);
 }
 MPI_WEAK(MPI_Issend);
 
 int PMPI_Irsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *request)
 {
+    MPI_SECTION();
     return send_common("MPI_Irsend", buf, count, dt, dest, tag, comm, MODE_READY, request, 0);
 }
 MPI_WEAK(MPI_Irsend);
 
 int PMPI_Ibsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *request)
 {
+    MPI_SECTION();
     MPI_Request inner;
     int rc = send_common("MPI_Ibsend", buf, count, dt, dest, tag, comm, MODE_BUFFERED, &inner, 0);
     if (rc)
@@ -127,6 +135,7 @@ MPI_WEAK(MPI_Ibsend);
 
 int PMPI_Irecv(void *buf, int count, MPI_Datatype dt, int source, int tag, MPI_Comm comm, MPI_Request *request)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Irecv");
     struct mpi_comm *c;
     int rc = check("MPI_Irecv", comm, &c, count, dt, source, tag, FROM);
@@ -187,6 +196,7 @@ static int retire(const char *func, MPI_Request *req, MPI_Status *status)
 
 int PMPI_Recv(void *buf, int count, MPI_Datatype dt, int source, int tag, MPI_Comm comm, MPI_Status *status)
 {
+    MPI_SECTION();
     MPI_Request r;
     int rc = PMPI_Irecv(buf, count, dt, source, tag, comm, &r);
     if (rc)
@@ -209,6 +219,7 @@ static int check_request(const char *func, MPI_Request h, struct mpi_request **o
 
 int PMPI_Wait(MPI_Request *request, MPI_Status *status)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Wait");
     struct mpi_request *r;
     int rc = check_request("MPI_Wait", *request, &r);
@@ -225,6 +236,7 @@ MPI_WEAK(MPI_Wait);
 
 int PMPI_Test(MPI_Request *request, int *flag, MPI_Status *status)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Test");
     struct mpi_request *r;
     int rc = check_request("MPI_Test", *request, &r);
@@ -290,6 +302,7 @@ static int retire_many(const char *func, int n, MPI_Request reqs[], MPI_Status s
 
 int PMPI_Waitall(int count, MPI_Request reqs[], MPI_Status statuses[])
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Waitall");
     int rc = all_valid("MPI_Waitall", count, reqs);
     if (rc)
@@ -310,6 +323,7 @@ MPI_WEAK(MPI_Waitall);
 
 int PMPI_Testall(int count, MPI_Request reqs[], int *flag, MPI_Status statuses[])
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Testall");
     int rc = all_valid("MPI_Testall", count, reqs);
     if (rc)
@@ -381,12 +395,14 @@ static int any_common(const char *func, int count, MPI_Request reqs[], int *inde
 
 int PMPI_Waitany(int count, MPI_Request reqs[], int *index, MPI_Status *status)
 {
+    MPI_SECTION();
     return any_common("MPI_Waitany", count, reqs, index, NULL, status, 1);
 }
 MPI_WEAK(MPI_Waitany);
 
 int PMPI_Testany(int count, MPI_Request reqs[], int *index, int *flag, MPI_Status *status)
 {
+    MPI_SECTION();
     return any_common("MPI_Testany", count, reqs, index, flag, status, 0);
 }
 MPI_WEAK(MPI_Testany);
@@ -430,18 +446,21 @@ static int some_common(const char *func, int count, MPI_Request reqs[], int *out
 
 int PMPI_Waitsome(int incount, MPI_Request reqs[], int *outcount, int indices[], MPI_Status statuses[])
 {
+    MPI_SECTION();
     return some_common("MPI_Waitsome", incount, reqs, outcount, indices, statuses, 1);
 }
 MPI_WEAK(MPI_Waitsome);
 
 int PMPI_Testsome(int incount, MPI_Request reqs[], int *outcount, int indices[], MPI_Status statuses[])
 {
+    MPI_SECTION();
     return some_common("MPI_Testsome", incount, reqs, outcount, indices, statuses, 0);
 }
 MPI_WEAK(MPI_Testsome);
 
 int PMPI_Request_free(MPI_Request *request)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Request_free");
     struct mpi_request *r;
     int rc = check_request("MPI_Request_free", *request, &r);
@@ -460,6 +479,7 @@ MPI_WEAK(MPI_Request_free);
 
 int PMPI_Request_get_status(MPI_Request request, int *flag, MPI_Status *status)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Request_get_status");
     struct mpi_request *r;
     int rc = check_request("MPI_Request_get_status", request, &r);
@@ -481,6 +501,7 @@ MPI_WEAK(MPI_Request_get_status);
 
 int PMPI_Cancel(MPI_Request *request)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Cancel");
     struct mpi_request *r;
     int rc = check_request("MPI_Cancel", *request, &r);
@@ -494,6 +515,7 @@ MPI_WEAK(MPI_Cancel);
 
 int PMPI_Test_cancelled(const MPI_Status *status, int *flag)
 {
+    MPI_SECTION();
     *flag = status_is_cancelled(status);
     return MPI_SUCCESS;
 }
@@ -502,6 +524,7 @@ MPI_WEAK(MPI_Test_cancelled);
 int PMPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, int dest, int sendtag, void *recvbuf,
                   int recvcount, MPI_Datatype recvtype, int source, int recvtag, MPI_Comm comm, MPI_Status *status)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Sendrecv");
     struct mpi_comm *c;
     int rc = check("MPI_Sendrecv", comm, &c, sendcount, sendtype, dest, sendtag, TO);
@@ -526,6 +549,7 @@ MPI_WEAK(MPI_Sendrecv);
 int PMPI_Sendrecv_replace(void *buf, int count, MPI_Datatype datatype, int dest, int sendtag, int source,
                           int recvtag, MPI_Comm comm, MPI_Status *status)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Sendrecv_replace");
     struct mpi_comm *c;
     int rc = check("MPI_Sendrecv_replace", comm, &c, count, datatype, dest, sendtag, TO);
@@ -583,24 +607,28 @@ static int probe_common(const char *func, int source, int tag, MPI_Comm comm, in
 
 int PMPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status)
 {
+    MPI_SECTION();
     return probe_common("MPI_Probe", source, tag, comm, NULL, status, NULL, 1);
 }
 MPI_WEAK(MPI_Probe);
 
 int PMPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status)
 {
+    MPI_SECTION();
     return probe_common("MPI_Iprobe", source, tag, comm, flag, status, NULL, 0);
 }
 MPI_WEAK(MPI_Iprobe);
 
 int PMPI_Mprobe(int source, int tag, MPI_Comm comm, MPI_Message *message, MPI_Status *status)
 {
+    MPI_SECTION();
     return probe_common("MPI_Mprobe", source, tag, comm, NULL, status, message, 1);
 }
 MPI_WEAK(MPI_Mprobe);
 
 int PMPI_Improbe(int source, int tag, MPI_Comm comm, int *flag, MPI_Message *message, MPI_Status *status)
 {
+    MPI_SECTION();
     int rc = probe_common("MPI_Improbe", source, tag, comm, flag, status, message, 0);
     if (!rc && !*flag)
         *message = MPI_MESSAGE_NULL;
@@ -610,6 +638,7 @@ MPI_WEAK(MPI_Improbe);
 
 int PMPI_Imrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message, MPI_Request *request)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Imrecv");
     if (!message || (*message != MPI_MESSAGE_NO_PROC && !request_get(*message)))
         return mpi_error(MPI_COMM_NULL, MPI_ERR_REQUEST, "MPI_Imrecv", "not a message from MPI_Mprobe or MPI_Improbe");
@@ -625,6 +654,7 @@ MPI_WEAK(MPI_Imrecv);
 
 int PMPI_Mrecv(void *buf, int count, MPI_Datatype datatype, MPI_Message *message, MPI_Status *status)
 {
+    MPI_SECTION();
     MPI_Request r;
     int rc = PMPI_Imrecv(buf, count, datatype, message, &r);
     if (rc)

@@ -70,6 +70,7 @@ static int buffer_busy(void)
 
 int PMPI_Buffer_attach(void *buf, int size)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Buffer_attach");
     if (buffer)
         return mpi_error(MPI_COMM_NULL, MPI_ERR_BUFFER, "MPI_Buffer_attach", "a buffer is already attached");
@@ -93,6 +94,7 @@ MPI_WEAK(MPI_Buffer_attach);
 
 int PMPI_Buffer_detach(void *buffer_addr, int *size)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Buffer_detach");
     if (!buffer) {
         *(void **)buffer_addr = NULL;
@@ -101,7 +103,8 @@ int PMPI_Buffer_detach(void *buffer_addr, int *size)
     }
     /* Detaching waits until every buffered message has gone out. */
     while (buffer_busy())
-        progress_poll();
+        if (!progress_poll())
+            progress_wait_briefly();
     buffer = NULL;
     buffer_size = 0;
     *(void **)buffer_addr = user_buffer;

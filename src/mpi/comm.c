@@ -161,6 +161,7 @@ void comm_release_context(uint32_t context)
 
 int PMPI_Comm_rank(MPI_Comm comm, int *rank)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_rank");
     GET_COMM("MPI_Comm_rank", comm, c);
     *rank = c->rank;
@@ -170,6 +171,7 @@ MPI_WEAK(MPI_Comm_rank);
 
 int PMPI_Comm_size(MPI_Comm comm, int *size)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_size");
     GET_COMM("MPI_Comm_size", comm, c);
     *size = c->size;
@@ -179,6 +181,7 @@ MPI_WEAK(MPI_Comm_size);
 
 int PMPI_Comm_group(MPI_Comm comm, MPI_Group *group)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_group");
     GET_COMM("MPI_Comm_group", comm, c);
     group_ref(c->group);
@@ -189,6 +192,7 @@ MPI_WEAK(MPI_Comm_group);
 
 int PMPI_Comm_test_inter(MPI_Comm comm, int *flag)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_test_inter");
     GET_COMM("MPI_Comm_test_inter", comm, c);
     *flag = c->remote != MPI_GROUP_NULL;
@@ -198,6 +202,7 @@ MPI_WEAK(MPI_Comm_test_inter);
 
 int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_dup");
     GET_COMM("MPI_Comm_dup", comm, c);
     uint32_t ctx;
@@ -224,6 +229,7 @@ static int by_key(const void *a, const void *b)
 
 int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_split");
     GET_COMM("MPI_Comm_split", comm, c);
     if (color < 0 && color != MPI_UNDEFINED)
@@ -267,6 +273,7 @@ MPI_WEAK(MPI_Comm_split);
 
 int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_create");
     GET_COMM("MPI_Comm_create", comm, c);
     struct mpi_group *g = group_get(group);
@@ -293,6 +300,7 @@ MPI_WEAK(MPI_Comm_create);
 
 int PMPI_Comm_free(MPI_Comm *comm)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_free");
     if (!comm)
         return mpi_error(MPI_COMM_NULL, MPI_ERR_ARG, "MPI_Comm_free", "the argument is NULL");
@@ -312,6 +320,7 @@ MPI_WEAK(MPI_Comm_free);
 
 int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_compare");
     GET_COMM("MPI_Comm_compare", comm1, a);
     GET_COMM("MPI_Comm_compare", comm2, b);
@@ -328,6 +337,7 @@ MPI_WEAK(MPI_Comm_compare);
 
 int PMPI_Comm_set_name(MPI_Comm comm, const char *name)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_set_name");
     GET_COMM("MPI_Comm_set_name", comm, c);
     if (!name)
@@ -339,6 +349,7 @@ MPI_WEAK(MPI_Comm_set_name);
 
 int PMPI_Comm_get_name(MPI_Comm comm, char *name, int *len)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_get_name");
     GET_COMM("MPI_Comm_get_name", comm, c);
     *len = snprintf(name, MPI_MAX_OBJECT_NAME, "%s", c->name);
@@ -350,6 +361,7 @@ MPI_WEAK(MPI_Comm_get_name);
  * are not here). */
 int PMPI_Comm_get_attr(MPI_Comm comm, int keyval, void *value, int *flag)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_get_attr");
     GET_COMM("MPI_Comm_get_attr", comm, c);
     static int tag_ub = INT_MAX, host = MPI_PROC_NULL, io = MPI_ANY_SOURCE, wtime_global = 0, universe, appnum = 0;
@@ -372,6 +384,7 @@ MPI_WEAK(MPI_Comm_get_attr);
 
 int PMPI_Attr_get(MPI_Comm comm, int keyval, void *value, int *flag)
 {
+    MPI_SECTION();
     return PMPI_Comm_get_attr(comm, keyval, value, flag);
 }
 MPI_WEAK(MPI_Attr_get);

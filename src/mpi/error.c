@@ -144,6 +144,7 @@ static int errhandler_valid(MPI_Errhandler eh)
 
 int PMPI_Error_class(int errorcode, int *errorclass)
 {
+    MPI_SECTION();
     if (errorcode < 0 || errorcode >= NCLASSES)
         return mpi_error(MPI_COMM_NULL, MPI_ERR_ARG, "MPI_Error_class", "%d is not an error code", errorcode);
     *errorclass = errorcode; /* every code this library returns is a class */
@@ -153,6 +154,7 @@ MPI_WEAK(MPI_Error_class);
 
 int PMPI_Error_string(int errorcode, char *string, int *resultlen)
 {
+    MPI_SECTION();
     if (errorcode < 0 || errorcode >= NCLASSES || !class_text[errorcode])
         return mpi_error(MPI_COMM_NULL, MPI_ERR_ARG, "MPI_Error_string", "%d is not an error code", errorcode);
     int n = snprintf(string, MPI_MAX_ERROR_STRING, "%s", class_text[errorcode]);
@@ -163,6 +165,7 @@ MPI_WEAK(MPI_Error_string);
 
 int PMPI_Comm_create_errhandler(MPI_Comm_errhandler_function *fn, MPI_Errhandler *errhandler)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_create_errhandler");
     if (!fn)
         return mpi_error(MPI_COMM_NULL, MPI_ERR_ARG, "MPI_Comm_create_errhandler", "the function is NULL");
@@ -185,12 +188,14 @@ MPI_WEAK(MPI_Comm_create_errhandler);
 
 int PMPI_Errhandler_create(MPI_Handler_function *fn, MPI_Errhandler *errhandler)
 {
+    MPI_SECTION();
     return PMPI_Comm_create_errhandler((MPI_Comm_errhandler_function *)fn, errhandler);
 }
 MPI_WEAK(MPI_Errhandler_create);
 
 int PMPI_Errhandler_free(MPI_Errhandler *errhandler)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Errhandler_free");
     if (!errhandler || !errhandler_valid(*errhandler))
         return mpi_error(MPI_COMM_NULL, MPI_ERR_ARG, "MPI_Errhandler_free", "not a valid error handler");
@@ -203,6 +208,7 @@ MPI_WEAK(MPI_Errhandler_free);
 
 int PMPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_set_errhandler");
     struct mpi_comm *c = comm_get(comm);
     if (!c)
@@ -218,12 +224,14 @@ MPI_WEAK(MPI_Comm_set_errhandler);
 
 int PMPI_Errhandler_set(MPI_Comm comm, MPI_Errhandler errhandler)
 {
+    MPI_SECTION();
     return PMPI_Comm_set_errhandler(comm, errhandler);
 }
 MPI_WEAK(MPI_Errhandler_set);
 
 int PMPI_Comm_get_errhandler(MPI_Comm comm, MPI_Errhandler *errhandler)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_get_errhandler");
     struct mpi_comm *c = comm_get(comm);
     if (!c)
@@ -236,12 +244,14 @@ MPI_WEAK(MPI_Comm_get_errhandler);
 
 int PMPI_Errhandler_get(MPI_Comm comm, MPI_Errhandler *errhandler)
 {
+    MPI_SECTION();
     return PMPI_Comm_get_errhandler(comm, errhandler);
 }
 MPI_WEAK(MPI_Errhandler_get);
 
 int PMPI_Comm_call_errhandler(MPI_Comm comm, int errorcode)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_call_errhandler");
     if (!comm_get(comm))
         return mpi_error(MPI_COMM_NULL, MPI_ERR_COMM, "MPI_Comm_call_errhandler", "0x%x is not a valid communicator",

@@ -92,6 +92,7 @@ static int bad_group(const char *func, MPI_Group h)
 
 int PMPI_Group_size(MPI_Group group, int *size)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Group_size");
     struct mpi_group *g = group_get(group);
     if (!g)
@@ -103,6 +104,7 @@ MPI_WEAK(MPI_Group_size);
 
 int PMPI_Group_rank(MPI_Group group, int *rank)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Group_rank");
     struct mpi_group *g = group_get(group);
     if (!g)
@@ -114,6 +116,7 @@ MPI_WEAK(MPI_Group_rank);
 
 int PMPI_Group_free(MPI_Group *group)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Group_free");
     if (!group || !group_get(*group))
         return bad_group("MPI_Group_free", group ? *group : MPI_GROUP_NULL);
@@ -126,6 +129,7 @@ MPI_WEAK(MPI_Group_free);
 
 int PMPI_Group_translate_ranks(MPI_Group group1, int n, const int ranks1[], MPI_Group group2, int ranks2[])
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Group_translate_ranks");
     struct mpi_group *a = group_get(group1), *b = group_get(group2);
     if (!a)
@@ -150,6 +154,7 @@ MPI_WEAK(MPI_Group_translate_ranks);
 
 int PMPI_Group_compare(MPI_Group group1, MPI_Group group2, int *result)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Group_compare");
     struct mpi_group *a = group_get(group1), *b = group_get(group2);
     if (!a)
@@ -195,6 +200,7 @@ static int check_ranks(const char *func, const struct mpi_group *g, int n, const
 
 int PMPI_Group_incl(MPI_Group group, int n, const int ranks[], MPI_Group *newgroup)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Group_incl");
     struct mpi_group *g = group_get(group);
     if (!g)
@@ -215,6 +221,7 @@ MPI_WEAK(MPI_Group_incl);
 
 int PMPI_Group_excl(MPI_Group group, int n, const int ranks[], MPI_Group *newgroup)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Group_excl");
     struct mpi_group *g = group_get(group);
     if (!g)

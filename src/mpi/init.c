@@ -1,9 +1,11 @@
 /* init.c — MPI_Init and MPI_Finalize: the world from the runtime, the
  * transport to each peer, and the calls about the library itself. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,11 +16,16 @@ struct mpi_state mpi_state; /* the process's MPI state; the active thread's */
 
 #define FINALIZE_TAG 2 /* on the world's collective context */
 
-/* What each rank tells the others at start-up. */
+/* What each rank tells the others at start-up and after a checkpoint. */
 struct proc_card {
     int32_t pid;
     int32_t node;
     int32_t local_rank;
+    int32_t live;      /* its transports take part (0: it finalized) */
+    int32_t restarted; /* brought back from an image: its node and local rank are stale */
+    int32_t pad;
+    uint64_t ns[3];    /* mount, pid and network namespaces: with the boot id, its host */
+    char boot[40];     /* /proc/sys/kernel/random/boot_id */
 };
 
 static double now(void)
@@ -39,45 +46,138 @@ static int force_tcp(void)
 static int use_shm(void) { return !force_tcp() && mpi_state.local_size > 1; }
 static int use_tcp(void) { return force_tcp() || mpi_state.local_size < mpi_state.world_size; }
 
+/* Which host this process is on, as far as shared memory and single copy
+ * care: the same boot, the same /dev/shm, the same pids (and, like the
+ * runtime's hosts, the same network namespace). */
+static void host_identity(struct proc_card *c)
+{
+    static const char *const ns[3] = { "/proc/self/ns/mnt", "/proc/self/ns/pid", "/proc/self/ns/net" };
+    for (int i = 0; i < 3; i++) {
+        struct stat st;
+        c->ns[i] = stat(ns[i], &st) ? 0 : (uint64_t)st.st_ino;
+    }
+    int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, c->boot, sizeof c->boot - 1);
+        (void)n;
+        close(fd);
+    }
+}
+
+static int same_host(const struct proc_card *a, const struct proc_card *b)
+{
+    return !memcmp(a->ns, b->ns, sizeof a->ns) && !memcmp(a->boot, b->boot, sizeof a->boot);
+}
+
+/* After a checkpoint: the ranks still in MPI, grouped by host.  While no
+ * rank was restarted the runtime's hosts stand (less the ranks that
+ * finalized); after a restart, anywhere, the hosts are told apart by the
+ * ranks themselves, and a host is named by its lowest world rank. */
+static void regroup(const struct proc_card *cards)
+{
+    int n = mpi_state.world_size, byhost = 0;
+    for (int w = 0; w < n; w++)
+        byhost |= cards[w].live && cards[w].restarted;
+    for (int w = 0; w < n; w++) {
+        struct mpi_peer *p = &mpi_state.peers[w];
+        p->node = -1;
+        p->local_rank = -1;
+        if (!cards[w].live)
+            continue;
+        int first = w, index = 0;
+        for (int v = 0; v < n; v++) {
+            if (v == w || !cards[v].live)
+                continue;
+            int same = byhost ? same_host(&cards[v], &cards[w]) : cards[v].node == cards[w].node;
+            if (same && v < first)
+                first = v;
+            if (same && v < w)
+                index++;
+        }
+        p->node = byhost ? first : cards[w].node;
+        p->local_rank = index;
+        p->pid = cards[w].pid;
+    }
+    struct mpi_peer *me = &mpi_state.peers[mpi_state.world_rank];
+    mpi_state.node = me->node;
+    mpi_state.local_rank = me->local_rank;
+    mpi_state.local_size = 0;
+    for (int w = 0; w < n; w++)
+        mpi_state.local_size += mpi_state.peers[w].node == me->node;
+}
+
 int mpi_connect_world(int again)
 {
     int n = mpi_state.world_size;
+    int live = !again || (mpi_state.initialized && !mpi_state.finalized);
     if (!mpi_state.peers) {
         mpi_state.peers = calloc((size_t)n, sizeof *mpi_state.peers);
         if (!mpi_state.peers)
             mpi_fatal(MPI_ERR_NO_MEM, "out of memory for %d peers", n);
     }
+    mpi_state.connects++;
     struct mpi_peer *me = &mpi_state.peers[mpi_state.world_rank];
-    me->tr = &transport_self;
-    me->node = mpi_state.node;
-    me->local_rank = mpi_state.local_rank;
-    me->pid = getpid();
-    progress_use_transport(&transport_self);
+    if (live) {
+        if (again) {
+            progress_forget_transports();
+            gethostname(mpi_state.processor_name, sizeof mpi_state.processor_name - 1);
+        }
+        me->tr = &transport_self;
+        me->pid = getpid();
+        progress_use_transport(&transport_self);
+    }
     if (n == 1)
         return MPI_SUCCESS;
     const char *when = again ? "reconnecting after a checkpoint" : "MPI_Init";
-    struct proc_card card = { getpid(), mpi_state.node, mpi_state.local_rank };
-    int shm = use_shm(), tcp = use_tcp();
+    struct proc_card card = { getpid(), mpi_state.node, mpi_state.local_rank, live, mpi_ckpt_restarted(), 0,
+                              { 0 }, { 0 } };
+    host_identity(&card);
     /* "proc" again after a checkpoint: the newest value of a key wins. */
     if (crest_rank_put("proc", &card, sizeof card))
         mpi_fatal(MPI_ERR_OTHER, "lost the connection to the runtime (crestd) in %s", when);
-    if ((shm && transport_shm.init(0)) || (tcp && transport_tcp.init(0)))
-        mpi_fatal(MPI_ERR_OTHER, "cannot set up the transports in %s", when);
-    if (crest_rank_fence())
-        mpi_fatal(MPI_ERR_OTHER, "the exchange with the other ranks failed in %s (is the runtime gone?)", when);
+    struct proc_card *cards = calloc((size_t)n, sizeof *cards);
+    if (!cards)
+        mpi_fatal(MPI_ERR_NO_MEM, "out of memory for %d peers", n);
+    int fences = again ? 2 : 1;
+    for (int f = 0; f < fences; f++) {
+        /* after a checkpoint, a first fence for the cards: the hosts (and
+         * who makes each host's shared memory) may have changed */
+        if (f == fences - 1 && live) {
+            if (again)
+                regroup(cards);
+            me->node = mpi_state.node;
+            me->local_rank = mpi_state.local_rank;
+            if ((use_shm() && transport_shm.init(0)) || (use_tcp() && transport_tcp.init(0)))
+                mpi_fatal(MPI_ERR_OTHER, "cannot set up the transports in %s", when);
+        }
+        if (crest_rank_fence())
+            mpi_fatal(MPI_ERR_OTHER, "the exchange with the other ranks failed in %s (is the runtime gone?)", when);
+        if (f == 0)
+            for (int w = 0; w < n; w++) {
+                size_t len;
+                const struct proc_card *c = w == mpi_state.world_rank ? &card : crest_rank_get(w, "proc", &len);
+                if (!c || (c != &card && len != sizeof *c))
+                    mpi_fatal(MPI_ERR_OTHER, "rank %d did not publish itself in %s", w, when);
+                cards[w] = *c;
+            }
+    }
+    if (!live) {
+        free(cards);
+        return MPI_SUCCESS;
+    }
+    int shm = use_shm(), tcp = use_tcp();
     for (int w = 0; w < n; w++) {
         if (w == mpi_state.world_rank)
             continue;
-        size_t len;
-        const struct proc_card *c = crest_rank_get(w, "proc", &len);
-        if (!c || len != sizeof *c)
-            mpi_fatal(MPI_ERR_OTHER, "rank %d did not publish itself in %s", w, when);
         struct mpi_peer *p = &mpi_state.peers[w];
-        p->pid = c->pid;
-        p->node = c->node;
-        p->local_rank = c->local_rank;
-        p->tr = shm && c->node == mpi_state.node ? &transport_shm : &transport_tcp;
+        p->pid = cards[w].pid;
+        if (!again) {
+            p->node = cards[w].node;
+            p->local_rank = cards[w].local_rank;
+        }
+        p->tr = shm && p->node == mpi_state.node ? &transport_shm : &transport_tcp;
     }
+    free(cards);
     if ((shm && transport_shm.init(1)) || (tcp && transport_tcp.init(1)))
         mpi_fatal(MPI_ERR_OTHER, "cannot connect the transports in %s", when);
     if (shm)
@@ -101,6 +201,10 @@ static int init(int required, int *provided)
 {
     if (mpi_state.initialized)
         return mpi_error(MPI_COMM_NULL, MPI_ERR_OTHER, "MPI_Init", "MPI_Init was already called");
+    /* Under libcrest the start-up holds a critical section too: a
+     * checkpoint waits until this rank is up and its callback registered. */
+    mpi_ckpt_setup();
+    MPI_SECTION();
     struct crest_rank_info info;
     crest_rank_init(&info); /* not under mpirun: a world of one */
     mpi_state.world_rank = info.rank;
@@ -122,6 +226,7 @@ static int init(int required, int *provided)
     mpi_connect_world(0);
     mpi_state.initialized = 1;
     comm_init_builtin();
+    mpi_ckpt_ready();
     return MPI_SUCCESS;
 }
 
@@ -153,6 +258,7 @@ MPI_WEAK(MPI_Finalized);
 
 int PMPI_Query_thread(int *provided)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Query_thread");
     *provided = mpi_state.thread_level;
     return MPI_SUCCESS;
@@ -161,6 +267,7 @@ MPI_WEAK(MPI_Query_thread);
 
 int PMPI_Is_thread_main(int *flag)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Is_thread_main");
     *flag = pthread_equal(pthread_self(), mpi_state.main_thread);
     return MPI_SUCCESS;
@@ -184,12 +291,14 @@ static void finalize_barrier(void)
 
 int PMPI_Finalize(void)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Finalize");
     finalize_barrier();
     /* What the transports still hold goes out before they close. */
     for (int w = 0; w < mpi_state.world_size; w++)
         while (mpi_state.peers[w].tr->backlog(w))
-            progress_poll();
+            if (!progress_poll())
+                progress_wait_briefly();
     if (mpi_state.world_size > 1) {
         if (use_shm())
             transport_shm.finalize();
@@ -204,6 +313,7 @@ MPI_WEAK(MPI_Finalize);
 
 int PMPI_Abort(MPI_Comm comm, int errorcode)
 {
+    MPI_SECTION();
     char line[128];
     snprintf(line, sizeof line, "MPI_Abort(%s, %d)",
              comm == MPI_COMM_WORLD ? "MPI_COMM_WORLD" : comm == MPI_COMM_SELF ? "MPI_COMM_SELF" : "comm", errorcode);
@@ -251,6 +361,7 @@ MPI_WEAK(MPI_Get_library_version);
 
 int PMPI_Get_processor_name(char *name, int *resultlen)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Get_processor_name");
     int n = snprintf(name, MPI_MAX_PROCESSOR_NAME, "%s", mpi_state.processor_name);
     *resultlen = n < MPI_MAX_PROCESSOR_NAME ? n : MPI_MAX_PROCESSOR_NAME - 1;
@@ -260,6 +371,7 @@ MPI_WEAK(MPI_Get_processor_name);
 
 int PMPI_Alloc_mem(MPI_Aint size, MPI_Info info, void *baseptr)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Alloc_mem");
     if (size < 0)
         return mpi_error(MPI_COMM_NULL, MPI_ERR_ARG, "MPI_Alloc_mem", "size %ld is negative", (long)size);
@@ -273,6 +385,7 @@ MPI_WEAK(MPI_Alloc_mem);
 
 int PMPI_Free_mem(void *base)
 {
+    MPI_SECTION();
     MPI_CHECK_INIT("MPI_Free_mem");
     free(base);
     return MPI_SUCCESS;

@@ -13,6 +13,7 @@
  *   op.c          reduction operations
  *   coll_*.c      collectives, built on the internal point-to-point calls
  *   quiesce.c     the one entry point for checkpointing: drain, close, reconnect
+ *   checkpoint.c  libcrest, found at run time: critical sections, its callback
  *
  * Every MPI object is an integer handle with MPICH's encoding (see
  * HANDLE_* below) that indexes a table in this process: no pointer ever
@@ -316,6 +317,8 @@ void progress_wait_briefly(void);
 void progress_register(int (*step)(void *), void *arg);
 /* MPI_Init: a transport some peer is reached by. */
 void progress_use_transport(const struct transport *t);
+/* Reconnecting after a checkpoint: the transports are chosen again. */
+void progress_forget_transports(void);
 
 /* ------------------------------------------------------------------ checkpointing (quiesce.c)
  * mpi_quiesce: drain every channel (collective over the world; the
@@ -348,12 +351,60 @@ struct mpi_state {
     char processor_name[MPI_MAX_PROCESSOR_NAME];
     double wtime_base;
     pthread_t main_thread;
+    int sections;                /* libcrest is active: MPI calls hold critical sections */
+    unsigned connects;           /* connect_world calls so far, the same count on every rank */
 };
 extern struct mpi_state mpi_state;
 /* Learns where every peer is and connects the transports (MPI_Init, and
  * again after a checkpoint with again = 1). */
 int mpi_connect_world(int again);
 void mpi_disconnect_transports(void);
+
+/* ------------------------------------------------------------------ critical sections (checkpoint.c)
+ * When libcrest is in the process, a thread inside an MPI function holds a
+ * libcrest critical section, so that a checkpoint's callback (quiesce.c)
+ * finds the library's state to itself.  Every exported MPI function starts
+ * with MPI_SECTION(); the section is left on every return.  Waits open a
+ * window at a safe point of every round (mpi_window) and around every
+ * blocking system call (mpi_block_begin/end): a checkpoint runs there, and
+ * the wait re-checks its condition afterwards.  Without libcrest each
+ * costs one predictable branch (mpi_state.sections is 0).
+ * Weak: the unit harnesses compile parts of the library without
+ * checkpoint.c (they leave mpi_state.sections at 0). */
+void mpi_section_enter(void) __attribute__((weak));
+void mpi_section_leave(void) __attribute__((weak));
+void mpi_window_slow(void) __attribute__((weak));
+/* 1 when the calling thread left its section (then pass it to _end). */
+int mpi_block_begin(void) __attribute__((weak));
+void mpi_block_end(int left) __attribute__((weak));
+
+static inline int mpi_section_begin_(void)
+{
+    if (__builtin_expect(mpi_state.sections, 0)) {
+        mpi_section_enter();
+        return 1;
+    }
+    return 0;
+}
+static inline void mpi_section_end_(int *held)
+{
+    if (__builtin_expect(*held, 0))
+        mpi_section_leave();
+}
+#define MPI_SECTION() \
+    int mpi_section_held_ __attribute__((cleanup(mpi_section_end_), unused)) = mpi_section_begin_()
+static inline void mpi_window(void)
+{
+    if (__builtin_expect(mpi_state.sections, 0))
+        mpi_window_slow();
+}
+
+/* MPI_Init: finds libcrest (mpi_state.sections = 1 when it is active). */
+void mpi_ckpt_setup(void);
+/* End of MPI_Init: registers the checkpoint callback, tells the runtime. */
+void mpi_ckpt_ready(void);
+/* 1 when this process was ever restarted from an image. */
+int mpi_ckpt_restarted(void);
 
 /* The runtime's key/value exchange: crest_rank_put/fence/get of
  * src/runtime/rank_client.h. */

@@ -33,6 +33,12 @@ void progress_use_transport(const struct transport *t)
     active[nactive++] = t;
 }
 
+void progress_forget_transports(void)
+{
+    nactive = 0;
+    oversubscribed = -1; /* a restart may have brought the rank to another host */
+}
+
 void progress_register(int (*fn)(void *), void *arg)
 {
     if (nsteps == capsteps) {
@@ -77,12 +83,19 @@ static void sleep_in_transports(void)
         else if (active[i]->sleep)
             sleeper = active[i]->sleep;
     }
+    /* The sleeps are outside the checkpoint's critical section: the
+     * descriptors may be closed meanwhile (poll then ends at its timeout
+     * at the latest); the shared memory transport opens its own window. */
     if (nfds && sleeper) {
         /* Sockets and shared memory at once: short naps on the sockets,
          * shared memory checked in between. */
+        int left = mpi_block_begin();
         poll(fds, (nfds_t)nfds, 1);
+        mpi_block_end(left);
     } else if (nfds) {
+        int left = mpi_block_begin();
         poll(fds, (nfds_t)nfds, 100);
+        mpi_block_end(left);
     } else if (sleeper) {
         sleeper(100);
     } else {
@@ -101,22 +114,30 @@ void progress_wait(volatile int *flag)
     while (!*flag) {
         if (progress_poll()) {
             idle = 0;
-            continue;
+        } else {
+            idle++;
+            if (idle < spin)
+                __builtin_ia32_pause();
+            else if (idle < spin + YIELD_ROUNDS)
+                sched_yield();
+            else
+                sleep_in_transports();
         }
-        idle++;
-        if (idle < spin)
-            __builtin_ia32_pause();
-        else if (idle < spin + YIELD_ROUNDS)
-            sched_yield();
-        else
-            sleep_in_transports();
+        /* A safe point of every round: a checkpoint may run here (the
+         * loop checks the flag again).  Not when the poll just finished
+         * the wait: a message found costs no window. */
+        if (!*flag)
+            mpi_window();
     }
 }
 
 void progress_wait_briefly(void)
 {
-    /* Called after a poll found nothing: give the core away for a moment. */
+    /* Called after a poll found nothing: give the core away for a moment.
+     * The caller checks its condition again afterwards: a checkpoint may
+     * run in between. */
     static int idle;
+    mpi_window();
     if (++idle < 50) {
         sched_yield();
         return;

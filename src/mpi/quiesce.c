@@ -47,32 +47,45 @@ int quiesce_hold(int peer, const struct pkt_header *h, const void *payload)
     return MPI_SUCCESS;
 }
 
+/* A rank whose transports are closed (after MPI_Finalize) or not yet
+ * open still takes part in the fences of a checkpoint, since they count
+ * every rank of the job; a finalized one publishes what it sent, for its
+ * peers to drain. */
+static int live(void) { return mpi_state.initialized && !mpi_state.finalized; }
+
 int mpi_quiesce(void)
 {
     int n = mpi_state.world_size;
-    quiesce_active = 1;
-    if (n == 1)
+    if (live())
+        quiesce_active = 1;
+    if (n <= 1)
         return MPI_SUCCESS;
-    /* The bookmarks: bytes sent to each peer. */
+    /* The bookmarks: bytes sent to each peer (none: nothing to wait for). */
     uint64_t *sent = malloc((size_t)n * sizeof *sent);
     if (!sent)
         return MPI_ERR_NO_MEM;
     for (int w = 0; w < n; w++)
-        sent[w] = mpi_state.peers[w].sent_bytes;
+        sent[w] = mpi_state.peers ? mpi_state.peers[w].sent_bytes : 0;
     char key[32];
     snprintf(key, sizeof key, "sent.%u", epoch);
-    int rc = crest_rank_put(key, sent, (size_t)n * sizeof *sent) || crest_rank_fence() ? MPI_ERR_OTHER : MPI_SUCCESS;
+    int rc = crest_rank_put(key, sent, mpi_state.peers ? (size_t)n * sizeof *sent : 0) || crest_rank_fence()
+                 ? MPI_ERR_OTHER
+                 : MPI_SUCCESS;
     free(sent);
     if (rc)
         return rc;
+    if (!live()) {
+        epoch++;
+        return crest_rank_fence() ? MPI_ERR_OTHER : MPI_SUCCESS;
+    }
     for (int w = 0; w < n; w++) {
         if (w == mpi_state.world_rank)
             continue;
         size_t len;
         const uint64_t *theirs = crest_rank_get(w, key, &len);
-        if (!theirs || len != (size_t)n * sizeof *theirs)
+        if (!theirs || (len != (size_t)n * sizeof *theirs && len != 0))
             return MPI_ERR_OTHER;
-        uint64_t want = theirs[mpi_state.world_rank];
+        uint64_t want = len ? theirs[mpi_state.world_rank] : 0;
         while (mpi_state.peers[w].recv_bytes < want)
             if (!progress_poll())
                 progress_wait_briefly();
@@ -90,7 +103,8 @@ int mpi_quiesce(void)
 
 void mpi_disconnect(void)
 {
-    mpi_disconnect_transports();
+    if (live())
+        mpi_disconnect_transports();
 }
 
 int mpi_reconnect(void)
@@ -100,6 +114,8 @@ int mpi_reconnect(void)
         if (rc)
             return rc;
     }
+    if (!live())
+        return MPI_SUCCESS;
     quiesce_active = 0;
     /* What was held back goes out now, in order. */
     struct held *p = held_head;
@@ -119,6 +135,7 @@ int mpi_reconnect(void)
  * continue does to the channels.  Collective over the world; for tests. */
 __attribute__((visibility("default"))) int MPIX_Crest_channel_cycle(void)
 {
+    MPI_SECTION();
     int rc = mpi_quiesce();
     if (rc)
         return rc;

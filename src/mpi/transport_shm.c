@@ -504,7 +504,16 @@ static void shm_sleep(int timeout_ms)
     int moved = shm.nbacklogged ? push_pending() : 0;
     if (timeout_ms != 0 && !moved && !anything_ready()) {
         struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+        /* Outside the checkpoint's critical section: a checkpoint may tear
+         * the segment down meanwhile (the wait then fails or times out,
+         * and the flag is the old segment's, gone with it). */
+        unsigned gen = shm.gen;
+        int left = mpi_block_begin ? mpi_block_begin() : 0;
         syscall(SYS_futex, &c->doorbell, FUTEX_WAIT, seq, timeout_ms < 0 ? NULL : &ts, NULL, 0);
+        if (left)
+            mpi_block_end(left);
+        if (gen != shm.gen)
+            return;
     }
     atomic_store_explicit(&c->sleeping, 0, memory_order_relaxed);
 }
@@ -785,7 +794,9 @@ static int setup(int phase)
 {
     if (phase == 0) {
         teardown();
-        shm.epoch++;
+        /* the library's count of set-ups is the same on every rank, also
+         * on one that shared no host before a restart */
+        shm.epoch = mpi_state.connects ? mpi_state.connects : shm.epoch + 1;
         shm.L = mpi_state.local_size;
         shm.me = mpi_state.local_rank;
         if (shm.L <= 1)
