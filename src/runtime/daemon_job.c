@@ -588,7 +588,7 @@ void job_launch(uint32_t id, struct crest_rbuf *r)
         struct rank_proc *rp = &j->local[k++];
         rp->job = j;
         rp->rank = i;
-        rp->out_fd = rp->err_fd = rp->in_fd = rp->exec_status_fd = -1;
+        rp->out_fd = rp->err_fd = rp->in_fd = rp->exec_status_fd = rp->ckpt_fd = -1;
     }
     launch_more((void *)(uintptr_t)id);
 }

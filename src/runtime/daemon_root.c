@@ -109,10 +109,15 @@ static void maybe_finished(struct root_job *j)
         return;
     uint32_t id = j->id;
     if (j->owner && j->owner->conn) {
+        /* The job is over for its mpirun: a send that fails at once (and
+         * closes the client) must not end this job a second time. */
+        struct crest_conn *c = j->owner->conn;
+        j->owner->job = NULL;
+        j->owner = NULL;
         struct crest_wbuf b = { 0 };
         crest_wbuf_u32(&b, (uint32_t)(j->exit_code < 0 ? 0 : j->exit_code));
         crest_wbuf_str(&b, j->reason);
-        crest_conn_send_wbuf(j->owner->conn, MSG_JOB_DONE, id, &b);
+        crest_conn_send_wbuf(c, MSG_JOB_DONE, id, &b);
         crest_wbuf_free(&b);
     }
     int launched = j->state != JOB_STARTING;
