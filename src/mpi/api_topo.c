@@ -91,37 +91,26 @@ static int check_grid(MPI_Comm comm, const char *fn, const struct mpi_comm *c, i
 
 /* The new communicator of a topology call: the first n processes of c in
  * c's order (n = c->size: all of them) with a fresh context, given t (the
- * caller's reference, dropped when this process is not in it).  Collective
- * over c. */
+ * caller's reference; NULL in processes outside the first n, and where
+ * making it ran out of memory).  Collective over c. */
 static int topo_comm(MPI_Comm comm, const char *fn, struct mpi_comm *c, int n, struct topo *t, MPI_Comm *out)
 {
     *out = MPI_COMM_NULL;
     uint32_t ctx;
-    int rc = comm_alloc_context(c, &ctx);
+    int rc = comm_alloc_context(c, &ctx); /* every process takes part, even one that failed */
     if (rc) {
-        if (t) {
-            struct mpi_comm tmp = { 0 };
-            tmp.topo = t;
-            topo_comm_free(&tmp);
-        }
+        topo_unref(t);
         return mpi_error(comm, rc, fn, "cannot agree on a context id");
     }
     if (c->rank >= n || !t) {
         comm_release_context(ctx);
-        if (t) {
-            struct mpi_comm tmp = { 0 };
-            tmp.topo = t;
-            topo_comm_free(&tmp);
-        }
-        return t || c->rank >= n ? MPI_SUCCESS : mpi_error(comm, MPI_ERR_NO_MEM, fn, "out of memory");
+        return c->rank >= n ? MPI_SUCCESS : mpi_error(comm, MPI_ERR_NO_MEM, fn, "out of memory");
     }
     MPI_Group g = group_new(n, c->world);
     if (g != MPI_GROUP_NULL)
         *out = comm_create_from_group(g, ctx, c->errhandler);
     if (*out == MPI_COMM_NULL) {
-        struct mpi_comm tmp = { 0 };
-        tmp.topo = t;
-        topo_comm_free(&tmp);
+        topo_unref(t);
         return mpi_error(comm, MPI_ERR_NO_MEM, fn, "out of memory");
     }
     topo_attach(comm_get(*out), t);
@@ -145,8 +134,6 @@ int PMPI_Cart_create(MPI_Comm comm_old, int ndims, const int dims[], const int p
     if (rc)
         return rc;
     struct topo *t = c->rank < nodes ? topo_new_cart(ndims, dims, periods) : NULL;
-    if (c->rank < nodes && !t)
-        nodes = c->rank; /* out of memory: take part in the agreement, then say so */
     return topo_comm(comm_old, fn, c, nodes, t, comm_cart);
 }
 MPI_WEAK(MPI_Cart_create);
@@ -332,11 +319,7 @@ int PMPI_Cart_sub(MPI_Comm comm, const int remain_dims[], MPI_Comm *newcomm)
     if (rc)
         return mpi_error(comm, rc, fn, "cannot agree on a context id");
     if (*newcomm == MPI_COMM_NULL) {
-        if (sub) {
-            struct mpi_comm tmp = { 0 };
-            tmp.topo = sub;
-            topo_comm_free(&tmp);
-        }
+        topo_unref(sub);
         return mpi_error(comm, MPI_ERR_NO_MEM, fn, "out of memory");
     }
     topo_attach(comm_get(*newcomm), sub);
@@ -414,8 +397,6 @@ int PMPI_Graph_create(MPI_Comm comm_old, int nnodes, const int index[], const in
         return MPI_SUCCESS;
     }
     struct topo *t = c->rank < nnodes ? topo_new_graph(nnodes, index, edges) : NULL;
-    if (c->rank < nnodes && !t)
-        nnodes = c->rank;
     return topo_comm(comm_old, fn, c, nnodes, t, comm_graph);
 }
 MPI_WEAK(MPI_Graph_create);
@@ -556,10 +537,7 @@ static int check_ranks(MPI_Comm comm, const char *fn, const struct mpi_comm *c, 
 /* The distributed graph's communicator: all of c, reorder ignored. */
 static int dist_comm(MPI_Comm comm, const char *fn, struct mpi_comm *c, struct topo *t, MPI_Comm *out)
 {
-    int rc = topo_comm(comm, fn, c, c->size, t, out);
-    if (!rc && !t)
-        rc = mpi_error(comm, MPI_ERR_NO_MEM, fn, "out of memory");
-    return rc;
+    return topo_comm(comm, fn, c, c->size, t, out);
 }
 
 int PMPI_Dist_graph_create_adjacent(MPI_Comm comm_old, int indegree, const int sources[], const int sourceweights[],
@@ -634,11 +612,11 @@ int PMPI_Dist_graph_create(MPI_Comm comm_old, int n, const int sources[], const 
     int size = c->size;
     int *scount = calloc(2 * (size_t)size, sizeof *scount), *rcount = calloc(2 * (size_t)size, sizeof *rcount);
     int *sdispl = calloc((size_t)size + 1, sizeof *sdispl), *rdispl = calloc((size_t)size + 1, sizeof *rdispl);
-    int *sc = calloc((size_t)size, sizeof *sc), *rc3 = calloc((size_t)size, sizeof *rc3);
+    int *sc = calloc((size_t)size, sizeof *sc), *rcnt = calloc((size_t)size, sizeof *rcnt);
     struct edge_msg *out = calloc(2 * (size_t)nedges + 1, sizeof *out), *in = NULL;
     struct topo *t = NULL;
     int *lists = NULL;
-    if (!scount || !rcount || !sdispl || !rdispl || !sc || !rc3 || !out) {
+    if (!scount || !rcount || !sdispl || !rdispl || !sc || !rcnt || !out) {
         rc = MPI_ERR_NO_MEM;
         goto done;
     }
@@ -656,9 +634,9 @@ int PMPI_Dist_graph_create(MPI_Comm comm_old, int n, const int sources[], const 
     int weighted = 1;
     for (int r = 0; r < size; r++) {
         sc[r] = scount[2 * r];
-        rc3[r] = rcount[2 * r];
+        rcnt[r] = rcount[2 * r];
         sdispl[r + 1] = sdispl[r] + sc[r];
-        rdispl[r + 1] = rdispl[r] + rc3[r];
+        rdispl[r + 1] = rdispl[r] + rcnt[r];
         weighted &= rcount[2 * r + 1] != 0;
     }
     in = calloc((size_t)rdispl[size] / 3 + 1, sizeof *in);
@@ -678,7 +656,7 @@ int PMPI_Dist_graph_create(MPI_Comm comm_old, int n, const int sources[], const 
             out[(sdispl[d] / 3) + fill[d]++] = (struct edge_msg){ EDGE_IN, s, w };
         }
     free(fill);
-    rc = coll_alltoallv(out, sc, sdispl, MPI_INT, in, rc3, rdispl, MPI_INT, c);
+    rc = coll_alltoallv(out, sc, sdispl, MPI_INT, in, rcnt, rdispl, MPI_INT, c);
     if (rc)
         goto done;
     int nrecv = rdispl[size] / 3, indeg = 0, outdeg = 0;
@@ -710,7 +688,7 @@ done:
     free(sdispl);
     free(rdispl);
     free(sc);
-    free(rc3);
+    free(rcnt);
     free(out);
     free(in);
     free(lists);

@@ -108,9 +108,9 @@ struct topo *topo_new_dist_graph(int indegree, const int *sources, const int *so
 }
 
 /* The first array of each kind is the start of the one block. */
-static void release(struct topo *t)
+void topo_unref(struct topo *t)
 {
-    if (--t->refs > 0)
+    if (!t || --t->refs > 0)
         return;
     free(t->kind == MPI_CART ? t->dims : t->kind == MPI_GRAPH ? t->index : t->sources);
     memset(t, 0, sizeof *t);
@@ -119,7 +119,7 @@ static void release(struct topo *t)
 void topo_attach(struct mpi_comm *c, struct topo *t)
 {
     if (c->topo)
-        release(c->topo);
+        topo_unref(c->topo);
     c->topo = t;
 }
 
@@ -135,7 +135,7 @@ void topo_comm_dup(const struct mpi_comm *from, struct mpi_comm *to)
 void topo_comm_free(struct mpi_comm *c)
 {
     if (c->topo)
-        release(c->topo);
+        topo_unref(c->topo);
     c->topo = NULL;
 }
 

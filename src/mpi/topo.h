@@ -1,7 +1,7 @@
 /* topo.h — process topologies: the table of topologies (topo.c) that a
  * communicator's `topo` field points into, the balanced factorization of
  * MPI_Dims_create, and the neighbour lists the neighbourhood collectives
- * (coll_neighbor.c) walk.
+ * (neighbor_coll.c) walk.
  *
  * A topology is immutable once made and shared by reference: MPI_Comm_dup
  * takes one more reference, MPI_Comm_free drops one.  Everything lives in
@@ -34,6 +34,8 @@ struct topo *topo_new_cart(int ndims, const int *dims, const int *periods);
 struct topo *topo_new_graph(int nnodes, const int *index, const int *edges);
 struct topo *topo_new_dist_graph(int indegree, const int *sources, const int *sourceweights, int outdegree,
                                  const int *destinations, const int *destweights, int weighted);
+/* Drops a reference (t may be NULL); the last one frees the entry. */
+void topo_unref(struct topo *t);
 /* Gives c the topology t (c takes the caller's reference). */
 void topo_attach(struct mpi_comm *c, struct topo *t);
 
