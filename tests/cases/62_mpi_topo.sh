@@ -5,7 +5,12 @@
 # distributed graphs with and without weights, the five blocking
 # neighbourhood collectives with MPI_PROC_NULL neighbours and periodic
 # dimensions of size 1 and 2, error classes) at 1, 2, 4, 6 and 8 ranks over
-# shared memory and at 4 ranks over TCP.
+# shared memory and at 4 ranks over TCP; and with the channels drained,
+# closed and reconnected between the parts (what a checkpoint that
+# continues does) at 4 ranks over both.  When Debian's mpicc.mpich is
+# there, the same program built with it (MPI_UNWEIGHTED and
+# MPI_WEIGHTS_EMPTY are variables of the library it links against) runs on
+# crest's library unchanged.
 . "$(dirname "$0")/../lib.sh"
 setup_work
 P=$(prog mpi_topo) || fail "test program mpi_topo does not build"
@@ -28,4 +33,15 @@ for n in 1 2 4 6 8; do
     run "shm-$n" "topo ok ($n ranks)" -np $n "$P"
 done
 run tcp-4 "topo ok (4 ranks)" -np 4 -x CREST_MPI_TRANSPORT=tcp "$P"
+run cycle-4 "topo ok (4 ranks)" -np 4 "$P" cycle
+run cycle-tcp-4 "topo ok (4 ranks)" -np 4 -x CREST_MPI_TRANSPORT=tcp "$P" cycle
+if command -v mpicc.mpich >/dev/null; then
+    if mpicc.mpich -O2 -Wno-stringop-overflow -o "$WORK/mpi_topo_mpich" "$TESTS_DIR/programs/mpi_topo.c" \
+        2>"$WORK/mpich.cc"; then
+        run mpich-4 "topo ok (4 ranks)" -np 4 "$WORK/mpi_topo_mpich"
+    else
+        show "$WORK/mpich.cc"
+        fail_soft "mpicc.mpich cannot build mpi_topo"
+    fi
+fi
 finish

@@ -2,8 +2,12 @@
  * number of ranks: every answer of the library is compared with one this
  * program computes itself (row-major grids, wrapping by hand, neighbour
  * lists built from the edges given).  Error classes are checked under
- * MPI_ERRORS_RETURN.  Fails loudly: the first failures are printed, then
- * the job ends with MPI_Abort(1).  Prints "topo ok (N ranks)" on rank 0. */
+ * MPI_ERRORS_RETURN.  With argument "cycle", the channels are drained,
+ * closed and reconnected (what a checkpoint that continues does) between
+ * the parts and while topologies made at the start are alive, which must
+ * still answer and carry neighbourhood collectives afterwards.  Fails
+ * loudly: the first failures are printed, then the job ends with
+ * MPI_Abort(1).  Prints "topo ok (N ranks)" on rank 0. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -795,20 +799,56 @@ static void test_churn(void)
     }
 }
 
+/* crest's own entry point (src/mpi/quiesce.c); weak, so that the program
+ * also links with another MPI */
+int MPIX_Crest_channel_cycle(void) __attribute__((weak));
+static int cycling;
+
+static void cycle(void)
+{
+    if (cycling && (!MPIX_Crest_channel_cycle || MPIX_Crest_channel_cycle() != MPI_SUCCESS)) {
+        fprintf(stderr, "rank %d: the channel cycle failed\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+}
+
+/* A periodic ring made before the cycles and used after them. */
+static void check_kept_ring(MPI_Comm ring)
+{
+    int st, src, dst, got[2] = { -1, -1 }, mine = rank;
+    MPI_Topo_test(ring, &st);
+    MPI_Cart_shift(ring, 0, 1, &src, &dst);
+    CHECK(st == MPI_CART && src == (rank + size - 1) % size && dst == (rank + 1) % size,
+          "kept ring: topology %d shift %d %d", st, src, dst);
+    MPI_Neighbor_allgather(&mine, 1, MPI_INT, got, 1, MPI_INT, ring);
+    CHECK(got[0] == src && got[1] == dst, "kept ring: neighbour allgather %d %d", got[0], got[1]);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    cycling = argc > 1 && !strcmp(argv[1], "cycle");
+    MPI_Comm ring;
+    int per = 1;
+    MPI_Cart_create(MPI_COMM_WORLD, 1, &size, &per, 0, &ring);
+    cycle();
     test_dims_create();
     test_cart();
+    cycle();
     test_cart_sub();
     test_graph(size);
     if (size > 1)
         test_graph(size - 1);
+    cycle();
     test_dist_graph();
+    cycle();
     test_neighbors();
+    cycle();
+    check_kept_ring(ring);
+    MPI_Comm_free(&ring);
     test_errors();
     test_churn();
     int total = 0;
