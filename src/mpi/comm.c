@@ -211,6 +211,8 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
         return mpi_error(comm, rc, "MPI_Comm_dup", "cannot agree on a context id");
     group_ref(c->group);
     *newcomm = comm_create_from_group(c->group, ctx, c->errhandler);
+    if (*newcomm != MPI_COMM_NULL)
+        topo_comm_dup(c, comm_get(*newcomm));
     return *newcomm == MPI_COMM_NULL ? mpi_error(comm, MPI_ERR_NO_MEM, "MPI_Comm_dup", "out of memory") : MPI_SUCCESS;
 }
 MPI_WEAK(MPI_Comm_dup);
@@ -309,6 +311,7 @@ int PMPI_Comm_free(MPI_Comm *comm)
                          *comm == MPI_COMM_WORLD ? "MPI_COMM_WORLD" : "MPI_COMM_SELF");
     GET_COMM("MPI_Comm_free", *comm, c);
     comm_release_context(c->context);
+    topo_comm_free(c);
     group_unref(c->group);
     if (c->remote != MPI_GROUP_NULL)
         group_unref(c->remote);

@@ -110,6 +110,10 @@ MPI_Comm comm_create_from_group(MPI_Group group, uint32_t context, MPI_Errhandle
 int comm_alloc_context(struct mpi_comm *parent, uint32_t *context);
 void comm_release_context(uint32_t context);
 void comm_init_builtin(void); /* MPI_Init: the world and self */
+/* Topologies (topo.c): MPI_Comm_dup gives the copy the topology of the
+ * original (shared, counted), MPI_Comm_free drops its reference. */
+void topo_comm_dup(const struct mpi_comm *from, struct mpi_comm *to);
+void topo_comm_free(struct mpi_comm *c);
 
 /* ------------------------------------------------------------------ datatypes (datatype.c, dtype_pack.c) */
 
