@@ -10,6 +10,8 @@
 # - tests/programs/mpi_misc.c: MPI_Comm_split_type, MPI_Comm_create_group,
 #   the group constructors, external32 packing, MPI_Status_set_*,
 #   MPI_Get_count's MPI_UNDEFINED, MPI_Pcontrol, MPI_Get_version;
+# - attributes, info objects and split_type across a checkpoint (continue,
+#   then --term and a restart) at 4 ranks;
 # - configure-style probes: mpi.h's MPI_VERSION/MPI_SUBVERSION agree with
 #   MPI_Get_version (in mpi_misc), and what is not implemented (one-sided,
 #   MPI-IO, dynamic processes, MPI_T) does not link, while a program that
@@ -44,6 +46,29 @@ for n in 1 2 4 8; do
 done
 run attr-tcp-4 "attr ok (4 ranks)" -np 4 -x CREST_MPI_TRANSPORT=tcp "$A" arg1 arg2
 run misc-tcp-4 "misc ok (4 ranks)" -np 4 -x CREST_MPI_TRANSPORT=tcp "$M"
+
+# Attributes, an info, a datatype attribute and a split_type communicator
+# through a checkpoint that continues and one that ends the job
+# (--term), then a restart: the job finishes with everything intact.
+require_crest
+CK=$WORK/ck
+SPAWN_OUT=$WORK/ckpt.out SPAWN_ERR=$WORK/ckpt.err SPAWN_DIR=$WORK/run-cwd \
+    spawn "$MPIRUN" -np 4 --checkpoint-dir "$CK" "$A" ckpt 3
+mp=$SPAWN_PID
+for i in $(seq 100); do grep -q 'attributes set' "$WORK/ckpt.out" 2>/dev/null && break; sleep 0.05; done
+sleep 0.3
+"$CREST" checkpoint "$mp" >/dev/null 2>"$WORK/ck1.err" || { show "$WORK/ck1.err"; fail_soft "checkpoint (continue) failed"; }
+sleep 0.3
+"$CREST" checkpoint "$mp" --term >/dev/null 2>"$WORK/ck2.err" || { show "$WORK/ck2.err"; fail_soft "checkpoint --term failed"; }
+if wait_exit "$mp" 30 && [ "$WAIT_RC" = 85 ]; then
+    (cd "$WORK/restart-cwd" && timeout -k 5 60 "$CREST" restart "$CK/latest" >"$WORK/restart.out" 2>"$WORK/restart.err")
+    rc=$?
+    [ $rc = 0 ] && grep -qx 'ckpt ok (4 ranks)' "$WORK/restart.out" ||
+        { show "$WORK/restart.out"; show "$WORK/restart.err"; fail_soft "restarted job: exit $(describe_rc $rc), no \"ckpt ok\""; }
+else
+    show "$WORK/ckpt.out"; show "$WORK/ckpt.err"
+    fail_soft "the job did not end with the checkpoint's --term (exit ${WAIT_RC:-none})"
+fi
 
 # What is not implemented is absent from the library: a program calling it
 # fails to link, naming the function (docs/mpi.md).

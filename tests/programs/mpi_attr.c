@@ -7,7 +7,7 @@
  * limits and MPI_INFO_ENV; error classes under MPI_ERRORS_RETURN.
  * Prints "attr ok (N ranks)" on rank 0 when everything held, and each
  * rank's own line "rank R: self attribute deleted" from the delete callback
- * MPI_Finalize runs. */
+ * MPI_Finalize runs.  "mpi_attr ckpt SECS": see ckpt_mode. */
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -381,11 +381,85 @@ static void info(void)
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
 }
 
+/* With argument "ckpt": attributes, an info, a datatype attribute and a
+ * communicator from MPI_Comm_split_type are made, then the ranks sleep in
+ * small steps for about `secs` seconds (the test checkpoints the job
+ * meanwhile, and may end and restart it), then everything is checked and
+ * used again. */
+static int ckpt_mode(double secs)
+{
+    int k, tk;
+    MPI_Comm c, node;
+    MPI_Info in;
+    MPI_Datatype t;
+    MPI_Comm_create_keyval(copy_plus_one, delete_count, &k, &size);
+    MPI_Type_create_keyval(type_copy, type_delete, &tk, NULL);
+    MPI_Comm_dup(MPI_COMM_WORLD, &c);
+    MPI_Comm_set_attr(c, k, (void *)(intptr_t)(1000 + rank));
+    MPI_Type_contiguous(2, MPI_INT, &t);
+    MPI_Type_set_attr(t, tk, (void *)(intptr_t)5);
+    MPI_Info_create(&in);
+    MPI_Info_set(in, "checkpoint", "survives");
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0)
+        printf("attributes set\n");
+    fflush(stdout);
+    for (int i = 0; i < (int)(secs * 20); i++)
+        usleep(50000);
+    MPI_Barrier(MPI_COMM_WORLD);
+    void *v;
+    int flag;
+    char val[64];
+    MPI_Comm_get_attr(c, k, &v, &flag);
+    CHECK(flag && (intptr_t)v == 1000 + rank, "communicator attribute after the checkpoint");
+    MPI_Comm d;
+    copies = 0;
+    MPI_Comm_dup(c, &d);
+    MPI_Comm_get_attr(d, k, &v, &flag);
+    CHECK(copies == 1 && extra_seen == size && flag && (intptr_t)v == 1001 + rank, "dup after the checkpoint");
+    deletes = 0;
+    MPI_Comm_free(&d);
+    MPI_Comm_free(&c);
+    CHECK(deletes == 2, "delete callbacks after the checkpoint: %d", deletes);
+    MPI_Type_get_attr(t, tk, &v, &flag);
+    CHECK(flag && (intptr_t)v == 5, "datatype attribute after the checkpoint");
+    MPI_Info_get(in, "checkpoint", sizeof val - 1, val, &flag);
+    CHECK(flag && !strcmp(val, "survives"), "info after the checkpoint");
+    MPI_Info_get(MPI_INFO_ENV, "maxprocs", sizeof val - 1, val, &flag);
+    CHECK(flag && atoi(val) == size, "MPI_INFO_ENV after the checkpoint");
+    /* the same placement (one host): split_type again gives the same */
+    MPI_Comm node2;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node2);
+    int a, b, sum = 0;
+    MPI_Comm_size(node, &a);
+    MPI_Comm_size(node2, &b);
+    CHECK(a == b, "split_type before %d, after %d", a, b);
+    MPI_Allreduce(&rank, &sum, 1, MPI_INT, MPI_SUM, node);
+    MPI_Comm_free(&node);
+    MPI_Comm_free(&node2);
+    MPI_Type_free(&t);
+    MPI_Info_free(&in);
+    MPI_Comm_free_keyval(&k);
+    MPI_Type_free_keyval(&tk);
+    int all = 0;
+    MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    if (all)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    if (rank == 0)
+        printf("ckpt ok (%d ranks)\n", size);
+    fflush(stdout);
+    MPI_Finalize();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (argc > 2 && !strcmp(argv[1], "ckpt"))
+        return ckpt_mode(atof(argv[2]));
     predefined();
     comm_attrs();
     type_attrs();
