@@ -307,6 +307,21 @@ build_prog() {
             [ "$out" -nt "$f" ] || rm -f "$out"
         done
         ;;
+    pmpi_wrap)
+        # the profiling-interface test's wrapper library: a shared object
+        # (named like the programs, without lib/.so), built with crest's mpicc
+        cc=$BUILD/bin/mpicc
+        [ -x "$cc" ] || { echo "$cc does not exist (make)"; return 1; }
+        extra=(-shared -fPIC)
+        ;;
+    mpi_pmpi_linked)
+        # mpi_pmpi.c linked against the wrapper ahead of libmpi
+        build_prog pmpi_wrap || return 1
+        cc=$BUILD/bin/mpicc
+        src=$TESTS_DIR/programs/mpi_pmpi.c
+        extra=("$TBIN/pmpi_wrap")
+        [ "$out" -nt "$TBIN/pmpi_wrap" ] || rm -f "$out"
+        ;;
     mpi_*)
         # MPI programs: crest's mpicc (crest's mpi.h and libmpi)
         cc=$BUILD/bin/mpicc

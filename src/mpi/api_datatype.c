@@ -414,7 +414,14 @@ int PMPI_Type_dup(MPI_Datatype oldtype, MPI_Datatype *newtype)
     int rc = check_common(fn, 0, oldtype, newtype);
     if (rc != MPI_SUCCESS)
         return rc;
-    return create(fn, MPI_COMBINER_DUP, NULL, NULL, &oldtype, newtype);
+    if ((rc = create(fn, MPI_COMBINER_DUP, NULL, NULL, &oldtype, newtype)) != MPI_SUCCESS)
+        return rc;
+    if ((rc = attr_type_dup(oldtype, *newtype)) != MPI_SUCCESS) {
+        dtype_unref(*newtype);
+        *newtype = MPI_DATATYPE_NULL;
+        return mpi_error(MPI_COMM_NULL, rc, fn, "an attribute's copy callback failed");
+    }
+    return MPI_SUCCESS;
 }
 MPI_WEAK(MPI_Type_dup);
 
@@ -451,6 +458,8 @@ int PMPI_Type_free(MPI_Datatype *type)
         return rc;
     if (t->predefined)
         return mpi_error(MPI_COMM_NULL, MPI_ERR_TYPE, fn, "%s is predefined and cannot be freed", t->name);
+    if ((rc = attr_type_free(*type)) != MPI_SUCCESS)
+        return mpi_error(MPI_COMM_NULL, rc, fn, "an attribute's delete callback failed");
     /* the types built from it, and operations still using it, keep it alive */
     dtype_unref(*type);
     *type = MPI_DATATYPE_NULL;

@@ -211,9 +211,14 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
         return mpi_error(comm, rc, "MPI_Comm_dup", "cannot agree on a context id");
     group_ref(c->group);
     *newcomm = comm_create_from_group(c->group, ctx, c->errhandler);
-    if (*newcomm != MPI_COMM_NULL)
-        topo_comm_dup(c, comm_get(*newcomm));
-    return *newcomm == MPI_COMM_NULL ? mpi_error(comm, MPI_ERR_NO_MEM, "MPI_Comm_dup", "out of memory") : MPI_SUCCESS;
+    if (*newcomm == MPI_COMM_NULL)
+        return mpi_error(comm, MPI_ERR_NO_MEM, "MPI_Comm_dup", "out of memory");
+    topo_comm_dup(c, comm_get(*newcomm));
+    if ((rc = attr_comm_dup(comm, *newcomm)) != MPI_SUCCESS) {
+        PMPI_Comm_free(newcomm);
+        return mpi_error(comm, rc, "MPI_Comm_dup", "an attribute's copy callback failed");
+    }
+    return MPI_SUCCESS;
 }
 MPI_WEAK(MPI_Comm_dup);
 
@@ -310,6 +315,9 @@ int PMPI_Comm_free(MPI_Comm *comm)
         return mpi_error(*comm, MPI_ERR_COMM, "MPI_Comm_free", "%s cannot be freed",
                          *comm == MPI_COMM_WORLD ? "MPI_COMM_WORLD" : "MPI_COMM_SELF");
     GET_COMM("MPI_Comm_free", *comm, c);
+    int rc = attr_comm_free(*comm);
+    if (rc != MPI_SUCCESS)
+        return mpi_error(*comm, rc, "MPI_Comm_free", "an attribute's delete callback failed");
     comm_release_context(c->context);
     topo_comm_free(c);
     group_unref(c->group);
@@ -359,35 +367,3 @@ int PMPI_Comm_get_name(MPI_Comm comm, char *name, int *len)
     return MPI_SUCCESS;
 }
 MPI_WEAK(MPI_Comm_get_name);
-
-/* The predefined attributes of MPI_COMM_WORLD (keyvals of user attributes
- * are not here). */
-int PMPI_Comm_get_attr(MPI_Comm comm, int keyval, void *value, int *flag)
-{
-    MPI_SECTION();
-    MPI_CHECK_INIT("MPI_Comm_get_attr");
-    GET_COMM("MPI_Comm_get_attr", comm, c);
-    static int tag_ub = INT_MAX, host = MPI_PROC_NULL, io = MPI_ANY_SOURCE, wtime_global = 0, universe, appnum = 0;
-    universe = mpi_state.world_size;
-    int *p = NULL;
-    switch (keyval) {
-    case MPI_TAG_UB: p = &tag_ub; break;
-    case MPI_HOST: p = &host; break;
-    case MPI_IO: p = &io; break;
-    case MPI_WTIME_IS_GLOBAL: p = &wtime_global; break;
-    case MPI_UNIVERSE_SIZE: p = &universe; break;
-    case MPI_APPNUM: p = &appnum; break;
-    }
-    *flag = p != NULL;
-    if (p)
-        *(int **)value = p;
-    return MPI_SUCCESS;
-}
-MPI_WEAK(MPI_Comm_get_attr);
-
-int PMPI_Attr_get(MPI_Comm comm, int keyval, void *value, int *flag)
-{
-    MPI_SECTION();
-    return PMPI_Comm_get_attr(comm, keyval, value, flag);
-}
-MPI_WEAK(MPI_Attr_get);

@@ -293,6 +293,7 @@ int PMPI_Finalize(void)
 {
     MPI_SECTION();
     MPI_CHECK_INIT("MPI_Finalize");
+    attr_finalize();
     finalize_barrier();
     /* What the transports still hold goes out before they close. */
     for (int w = 0; w < mpi_state.world_size; w++)

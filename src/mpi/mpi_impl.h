@@ -115,6 +115,15 @@ void comm_init_builtin(void); /* MPI_Init: the world and self */
 void topo_comm_dup(const struct mpi_comm *from, struct mpi_comm *to);
 void topo_comm_free(struct mpi_comm *c);
 
+/* ------------------------------------------------------------------ attributes (attr.c)
+ * Hooks of the calls that copy or free objects with attributes: MPI_SUCCESS
+ * or the error to return (a callback failed; nothing was changed). */
+int attr_comm_dup(MPI_Comm oldcomm, MPI_Comm newcomm); /* copy callbacks, after the new one exists */
+int attr_comm_free(MPI_Comm comm);                     /* delete callbacks, before it is freed */
+int attr_type_dup(MPI_Datatype oldtype, MPI_Datatype newtype);
+int attr_type_free(MPI_Datatype type);
+void attr_finalize(void);                              /* MPI_Finalize: MPI_COMM_SELF's attributes */
+
 /* ------------------------------------------------------------------ datatypes (datatype.c, dtype_pack.c) */
 
 struct mpi_dtype;
