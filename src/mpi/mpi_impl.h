@@ -5,6 +5,7 @@
  *   init.c        MPI_Init/Finalize, the world, the runtime connection
  *   error.c       error classes, strings, handlers
  *   comm.c        communicators, context ids, groups (group.c)
+ *   intercomm.c   intercommunicators (their collectives: coll_inter.c)
  *   request.c     the request table
  *   p2p.c         point-to-point: matching, eager and rendezvous protocols
  *   progress.c    the progress engine: polling transports, waiting politely
