@@ -6,6 +6,7 @@
  * truncation or a hang, as in every MPI.  MPI_IN_PLACE is accepted exactly
  * where MPI-3.1 allows it and refused with MPI_ERR_BUFFER elsewhere. */
 #include "coll.h"
+#include "coll_inter.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -25,8 +26,7 @@ static int check_comm(MPI_Comm comm, const char *fn, struct mpi_comm **out)
                          (unsigned)comm);
     }
     if (c->remote != MPI_GROUP_NULL)
-        return mpi_error(comm, MPI_ERR_COMM, fn,
-                         "collectives on intercommunicators are not supported yet: use an intracommunicator");
+        return mpi_error(comm, MPI_ERR_COMM, fn, "the communicator is an intercommunicator; this call needs an intracommunicator");
     return MPI_SUCCESS;
 }
 
@@ -177,6 +177,8 @@ int PMPI_Barrier(MPI_Comm comm)
     MPI_SECTION();
     static const char fn[] = "MPI_Barrier";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_barrier(comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     return coll_failed(comm, fn, coll_barrier(c));
@@ -188,6 +190,8 @@ int PMPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
     MPI_SECTION();
     static const char fn[] = "MPI_Bcast";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_bcast(buf, count, type, root, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_count(comm, fn, "count", count));
@@ -214,6 +218,8 @@ int PMPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type
     MPI_SECTION();
     static const char fn[] = "MPI_Reduce";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_reduce(sendbuf, recvbuf, count, type, op, root, comm);
     struct mpi_comm *c;
     CHECK(check_reduction(comm, fn, &c, count, type, op));
     CHECK(check_root(comm, fn, root, c->size));
@@ -232,6 +238,8 @@ int PMPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype t
     MPI_SECTION();
     static const char fn[] = "MPI_Allreduce";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_allreduce(sendbuf, recvbuf, count, type, op, comm);
     struct mpi_comm *c;
     CHECK(check_reduction(comm, fn, &c, count, type, op));
     CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf"));
@@ -246,6 +254,8 @@ int PMPI_Reduce_scatter(const void *sendbuf, void *recvbuf, const int recvcounts
     MPI_SECTION();
     static const char fn[] = "MPI_Reduce_scatter";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_reduce_scatter(sendbuf, recvbuf, recvcounts, type, op, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_counts(comm, fn, "recvcounts", recvcounts, c->size));
@@ -266,6 +276,8 @@ int PMPI_Reduce_scatter_block(const void *sendbuf, void *recvbuf, int recvcount,
     MPI_SECTION();
     static const char fn[] = "MPI_Reduce_scatter_block";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_reduce_scatter_block(sendbuf, recvbuf, recvcount, type, op, comm);
     struct mpi_comm *c;
     CHECK(check_reduction(comm, fn, &c, recvcount, type, op));
     CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf"));
@@ -306,6 +318,8 @@ int PMPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void 
     MPI_SECTION();
     static const char fn[] = "MPI_Gather";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_gather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_root(comm, fn, root, c->size));
@@ -331,6 +345,8 @@ int PMPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void
     MPI_SECTION();
     static const char fn[] = "MPI_Gatherv";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_gatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_root(comm, fn, root, c->size));
@@ -358,6 +374,8 @@ int PMPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype, void
     MPI_SECTION();
     static const char fn[] = "MPI_Scatter";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_scatter(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_root(comm, fn, root, c->size));
@@ -383,6 +401,8 @@ int PMPI_Scatterv(const void *sendbuf, const int sendcounts[], const int displs[
     MPI_SECTION();
     static const char fn[] = "MPI_Scatterv";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_scatterv(sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_root(comm, fn, root, c->size));
@@ -410,6 +430,8 @@ int PMPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype, vo
     MPI_SECTION();
     static const char fn[] = "MPI_Allgather";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf"));
@@ -430,6 +452,8 @@ int PMPI_Allgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype, v
     MPI_SECTION();
     static const char fn[] = "MPI_Allgatherv";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_allgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf"));
@@ -462,6 +486,8 @@ int PMPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype, voi
     MPI_SECTION();
     static const char fn[] = "MPI_Alltoall";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_alltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf"));
@@ -484,6 +510,8 @@ int PMPI_Alltoallv(const void *sendbuf, const int sendcounts[], const int sdispl
     MPI_SECTION();
     static const char fn[] = "MPI_Alltoallv";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_alltoallv(sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype, comm);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c));
     CHECK(check_not_in_place(comm, fn, recvbuf, "recvbuf"));
@@ -514,6 +542,8 @@ int PMPI_Alltoallw(const void *sendbuf, const int sendcounts[], const int sdispl
     MPI_SECTION();
     static const char fn[] = "MPI_Alltoallw";
     MPI_CHECK_INIT(fn);
+    if (coll_is_inter(comm))
+        return inter_alltoallw(sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls, recvtypes, comm);
     struct mpi_comm *c;
     char what[48];
     CHECK(check_comm(comm, fn, &c));

@@ -24,8 +24,9 @@ static int check(const char *func, MPI_Comm comm, struct mpi_comm **cp, int coun
         return mpi_error(comm, MPI_ERR_TYPE, func, "0x%x is not a valid datatype", (unsigned)dt);
     if (!dtype_is_committed(t))
         return mpi_error(comm, MPI_ERR_TYPE, func, "the datatype is not committed (MPI_Type_commit)");
-    if (rank != MPI_PROC_NULL && !(dir == FROM && rank == MPI_ANY_SOURCE) && (rank < 0 || rank >= c->size))
-        return mpi_error(comm, MPI_ERR_RANK, func, "rank %d is not in the communicator (size %d)", rank, c->size);
+    if (rank != MPI_PROC_NULL && !(dir == FROM && rank == MPI_ANY_SOURCE) && (rank < 0 || rank >= comm_peer_size(c)))
+        return mpi_error(comm, MPI_ERR_RANK, func, "rank %d is not in the %sgroup (size %d)", rank,
+                         c->remote != MPI_GROUP_NULL ? "intercommunicator's remote " : "communicator's ", comm_peer_size(c));
     if (tag < 0 && !(dir == FROM && tag == MPI_ANY_TAG))
         return mpi_error(comm, MPI_ERR_TAG, func, "tag %d is negative", tag);
     return MPI_SUCCESS;

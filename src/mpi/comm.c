@@ -145,6 +145,39 @@ int comm_alloc_context(struct mpi_comm *parent, uint32_t *context)
     return MPI_ERR_OTHER; /* all 4096 in use */
 }
 
+int comm_free_mask(struct mpi_comm *c, uint64_t mask[CONTEXT_MASK_WORDS])
+{
+    _Static_assert(CONTEXT_MASK_WORDS == MASK_WORDS, "one mask size");
+    uint64_t *all = malloc((size_t)c->size * sizeof free_ids);
+    if (!all)
+        return MPI_ERR_NO_MEM;
+    int rc = exchange(c, free_ids, sizeof free_ids, all);
+    if (!rc) {
+        memcpy(mask, all, sizeof free_ids);
+        for (int r = 1; r < c->size; r++)
+            for (int w = 0; w < MASK_WORDS; w++)
+                mask[w] &= all[(size_t)r * MASK_WORDS + w];
+    }
+    free(all);
+    return rc;
+}
+
+int comm_claim_contexts(const uint64_t mask[CONTEXT_MASK_WORDS], int n, uint32_t *contexts)
+{
+    int got = 0;
+    for (int w = 0; w < MASK_WORDS && got < n; w++)
+        for (uint64_t m = mask[w]; m && got < n; m &= m - 1) {
+            int bit = __builtin_ctzll(m);
+            free_ids[w] &= ~(1ull << bit);
+            contexts[got++] = 2u * (uint32_t)(w * 64 + bit);
+        }
+    if (got == n)
+        return MPI_SUCCESS;
+    while (got > 0)
+        comm_release_context(contexts[--got]);
+    return MPI_ERR_OTHER; /* all in use */
+}
+
 void comm_release_context(uint32_t context)
 {
     uint32_t id = context / 2;
@@ -205,6 +238,11 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
     MPI_SECTION();
     MPI_CHECK_INIT("MPI_Comm_dup");
     GET_COMM("MPI_Comm_dup", comm, c);
+    if (c->remote != MPI_GROUP_NULL) {
+        int irc = intercomm_dup(c, newcomm);
+        return irc ? mpi_error(comm, irc, "MPI_Comm_dup", "the intercommunicator's groups cannot agree on a context id")
+                   : MPI_SUCCESS;
+    }
     uint32_t ctx;
     int rc = comm_alloc_context(c, &ctx);
     if (rc)
@@ -241,6 +279,10 @@ int PMPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
     GET_COMM("MPI_Comm_split", comm, c);
     if (color < 0 && color != MPI_UNDEFINED)
         return mpi_error(comm, MPI_ERR_ARG, "MPI_Comm_split", "color %d is negative (and not MPI_UNDEFINED)", color);
+    if (c->remote != MPI_GROUP_NULL) {
+        int irc = intercomm_split(c, color, key, newcomm);
+        return irc ? mpi_error(comm, irc, "MPI_Comm_split", "the exchange between the groups failed") : MPI_SUCCESS;
+    }
     struct split_entry mine = { color, key, c->rank };
     struct split_entry *all = malloc((size_t)c->size * sizeof *all);
     int *world = malloc((size_t)c->size * sizeof *world);
@@ -290,6 +332,10 @@ int PMPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm *newcomm)
         if (group_rank_of_world(group_get(c->group), g->world[i]) == MPI_UNDEFINED)
             return mpi_error(comm, MPI_ERR_GROUP, "MPI_Comm_create",
                              "the group has a process (world rank %d) that is not in the communicator", g->world[i]);
+    if (c->remote != MPI_GROUP_NULL) {
+        int irc = intercomm_create_sub(c, group, newcomm);
+        return irc ? mpi_error(comm, irc, "MPI_Comm_create", "the exchange between the groups failed") : MPI_SUCCESS;
+    }
     uint32_t ctx;
     int rc = comm_alloc_context(c, &ctx);
     if (rc)
@@ -321,8 +367,10 @@ int PMPI_Comm_free(MPI_Comm *comm)
     comm_release_context(c->context);
     topo_comm_free(c);
     group_unref(c->group);
-    if (c->remote != MPI_GROUP_NULL)
+    if (c->remote != MPI_GROUP_NULL) {
         group_unref(c->remote);
+        intercomm_release(c);
+    }
     c->in_use = 0;
     *comm = MPI_COMM_NULL;
     return MPI_SUCCESS;
@@ -337,6 +385,10 @@ int PMPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int *result)
     GET_COMM("MPI_Comm_compare", comm2, b);
     if (a == b) {
         *result = MPI_IDENT;
+        return MPI_SUCCESS;
+    }
+    if (a->remote != MPI_GROUP_NULL || b->remote != MPI_GROUP_NULL) {
+        *result = intercomm_compare(a, b);
         return MPI_SUCCESS;
     }
     int g;

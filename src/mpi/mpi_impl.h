@@ -5,6 +5,7 @@
  *   init.c        MPI_Init/Finalize, the world, the runtime connection
  *   error.c       error classes, strings, handlers
  *   comm.c        communicators, context ids, groups (group.c)
+ *   intercomm.c   intercommunicators (their collectives: coll_inter.c)
  *   request.c     the request table
  *   p2p.c         point-to-point: matching, eager and rendezvous protocols
  *   progress.c    the progress engine: polling transports, waiting politely
@@ -101,6 +102,8 @@ struct mpi_comm {
     void *topo;           /* topology (topo.c), NULL if none */
     uint32_t coll_seq;    /* collectives started on it, for tags of nonblocking ones */
     int node_leader;      /* hierarchy for collectives: filled by comm_hier_setup */
+    MPI_Comm local_comm;  /* intercommunicators: a hidden intracommunicator over the local group
+                           * (their collectives run on it); meaningless otherwise */
 };
 struct mpi_comm *comm_get(MPI_Comm h);                 /* NULL if not a valid communicator */
 /* A new intracommunicator over group (which it takes a reference of), with
@@ -123,6 +126,38 @@ int attr_comm_free(MPI_Comm comm);                     /* delete callbacks, befo
 int attr_type_dup(MPI_Datatype oldtype, MPI_Datatype newtype);
 int attr_type_free(MPI_Datatype type);
 void attr_finalize(void);                              /* MPI_Finalize: MPI_COMM_SELF's attributes */
+
+/* Context ids agreed between two groups (intercommunicators): each group
+ * ANDs its members' free ids (comm_free_mask, collective over c), the
+ * leaders AND the two masks and give the result to their groups; then every
+ * process claims the same n lowest ids of it (comm_claim_contexts). */
+#define CONTEXT_MASK_WORDS 64
+int comm_free_mask(struct mpi_comm *c, uint64_t mask[CONTEXT_MASK_WORDS]);
+int comm_claim_contexts(const uint64_t mask[CONTEXT_MASK_WORDS], int n, uint32_t *contexts);
+
+/* Point-to-point ranks name processes of the remote group on an
+ * intercommunicator, of the group itself on an intracommunicator. */
+static inline MPI_Group comm_peer_group(const struct mpi_comm *c)
+{
+    return c->remote != MPI_GROUP_NULL ? c->remote : c->group;
+}
+static inline int comm_peer_world(const struct mpi_comm *c, int rank)
+{
+    return c->remote != MPI_GROUP_NULL ? group_get(c->remote)->world[rank] : c->world[rank];
+}
+static inline int comm_peer_size(const struct mpi_comm *c)
+{
+    return c->remote != MPI_GROUP_NULL ? group_get(c->remote)->size : c->size;
+}
+
+/* ------------------------------------------------------------------ intercommunicators (intercomm.c)
+ * What comm.c's functions do when given an intercommunicator: return an
+ * error class (no error handler called). */
+int intercomm_dup(struct mpi_comm *c, MPI_Comm *newcomm);
+int intercomm_split(struct mpi_comm *c, int color, int key, MPI_Comm *newcomm);
+int intercomm_create_sub(struct mpi_comm *c, MPI_Group group, MPI_Comm *newcomm);
+int intercomm_compare(struct mpi_comm *a, struct mpi_comm *b); /* MPI_IDENT ... MPI_UNEQUAL */
+void intercomm_release(struct mpi_comm *c); /* MPI_Comm_free: the hidden local communicator */
 
 /* ------------------------------------------------------------------ datatypes (datatype.c, dtype_pack.c) */
 

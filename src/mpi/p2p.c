@@ -123,7 +123,7 @@ int p2p_isend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, st
         *req = MPI_REQUEST_NULL;
         return rc;
     }
-    int w = comm->world[dest];
+    int w = comm_peer_world(comm, dest);
     r->peer_world = w;
     const struct transport *tr = transport_to(w);
     if (mode == MODE_BUFFERED && r->bytes) {
@@ -226,7 +226,7 @@ static void set_status(struct mpi_request *r, int src_world, int tag, uint64_t l
     struct mpi_comm *c = comm_get(r->comm);
     int src = r->peer;
     if (src == MPI_ANY_SOURCE && c)
-        src = group_rank_of_world(group_get(c->group), src_world);
+        src = group_rank_of_world(group_get(comm_peer_group(c)), src_world);
     r->status.MPI_SOURCE = src;
     r->status.MPI_TAG = tag;
     size_t got = length <= r->bytes ? (size_t)length : r->bytes;
@@ -313,7 +313,7 @@ int p2p_irecv(void *buf, int count, MPI_Datatype dt, int source, int tag, struct
         return rc;
     }
     r->comm = comm_handle_of(comm);
-    r->peer_world = source == MPI_ANY_SOURCE ? -1 : comm->world[source];
+    r->peer_world = source == MPI_ANY_SOURCE ? -1 : comm_peer_world(comm, source);
     for (struct unexpected **pp = &unexp_head; *pp; pp = &(*pp)->next) {
         struct unexpected *u = *pp;
         if (!matches(r, u->src, u->tag, u->context))
@@ -438,7 +438,7 @@ int p2p_iprobe(int source, int tag, struct mpi_comm *comm, uint32_t context, int
     progress_poll();
     struct mpi_request probe = { 0 };
     probe.context = context;
-    probe.peer_world = source == MPI_ANY_SOURCE ? -1 : comm->world[source];
+    probe.peer_world = source == MPI_ANY_SOURCE ? -1 : comm_peer_world(comm, source);
     probe.tag = tag;
     for (struct unexpected **pp = &unexp_head; *pp; pp = &(*pp)->next) {
         struct unexpected *u = *pp;
@@ -446,7 +446,7 @@ int p2p_iprobe(int source, int tag, struct mpi_comm *comm, uint32_t context, int
             continue;
         *flag = 1;
         if (status != MPI_STATUS_IGNORE) {
-            status->MPI_SOURCE = source == MPI_ANY_SOURCE ? group_rank_of_world(group_get(comm->group), u->src) : source;
+            status->MPI_SOURCE = source == MPI_ANY_SOURCE ? group_rank_of_world(group_get(comm_peer_group(comm)), u->src) : source;
             status->MPI_TAG = u->tag;
             status->MPI_ERROR = MPI_SUCCESS;
             status_set_bytes(status, (size_t)u->length);
@@ -462,7 +462,7 @@ int p2p_iprobe(int source, int tag, struct mpi_comm *comm, uint32_t context, int
                 unexp_tail = pp;
             r->message = u;
             r->comm = comm_handle_of(comm);
-            r->peer = source == MPI_ANY_SOURCE ? group_rank_of_world(group_get(comm->group), u->src) : source;
+            r->peer = source == MPI_ANY_SOURCE ? group_rank_of_world(group_get(comm_peer_group(comm)), u->src) : source;
             *message = h;
         }
         return MPI_SUCCESS;
