@@ -240,8 +240,13 @@ int PMPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
     GET_COMM("MPI_Comm_dup", comm, c);
     if (c->remote != MPI_GROUP_NULL) {
         int irc = intercomm_dup(c, newcomm);
-        return irc ? mpi_error(comm, irc, "MPI_Comm_dup", "the intercommunicator's groups cannot agree on a context id")
-                   : MPI_SUCCESS;
+        if (irc)
+            return mpi_error(comm, irc, "MPI_Comm_dup", "the intercommunicator's groups cannot agree on a context id");
+        if ((irc = attr_comm_dup(comm, *newcomm)) != MPI_SUCCESS) {
+            PMPI_Comm_free(newcomm);
+            return mpi_error(comm, irc, "MPI_Comm_dup", "an attribute's copy callback failed");
+        }
+        return MPI_SUCCESS;
     }
     uint32_t ctx;
     int rc = comm_alloc_context(c, &ctx);
