@@ -1,6 +1,6 @@
 /* api_nbc.c — the nonblocking collective functions of MPI (MPI_Ibarrier ...
  * MPI_Iexscan, MPI_Comm_idup): the argument checks of their blocking
- * forms (api_coll.c), then a schedule (coll_sched.c). */
+ * forms (api_coll.c), then a schedule (nbc_sched.c). */
 #include "nbc.h"
 
 #include <limits.h>
@@ -106,7 +106,10 @@ static int started(MPI_Comm comm, const char *fn, int rc)
 {
     if (rc == MPI_SUCCESS)
         return MPI_SUCCESS;
-    return mpi_error(comm, rc, fn, rc == MPI_ERR_NO_MEM ? "out of memory for the schedule" : "cannot start the collective");
+    return mpi_error(comm, rc, fn,
+                     rc == MPI_ERR_NO_MEM  ? "out of memory for the schedule"
+                     : rc == MPI_ERR_COUNT ? "a reduction vector of more than 2 GiB is not supported by the nonblocking form"
+                                           : "cannot start the collective");
 }
 
 static int check_reduction(MPI_Comm comm, const char *fn, struct mpi_comm **c, int count, MPI_Datatype type,

@@ -12,6 +12,8 @@
  *   datatype.c, dtype_pack.c   derived datatypes, packing
  *   op.c          reduction operations
  *   coll_*.c      collectives, built on the internal point-to-point calls
+ *   nbc_sched.c, api_nbc.c   nonblocking collectives (schedules)
+ *   persist.c     persistent requests
  *   quiesce.c     the one entry point for checkpointing: drain, close, reconnect
  *   checkpoint.c  libcrest, found at run time: critical sections, its callback
  *
@@ -187,7 +189,7 @@ struct mpi_request {
     int error;
     int persistent_active;
     MPI_Request inner;     /* persistent, started: the operation it runs (persist.c) */
-    /* nonblocking collectives (coll_sched.c) */
+    /* nonblocking collectives (nbc_sched.c) */
     void *sched;
     /* engine details (p2p.c) */
     const struct mpi_dtype *dt;

@@ -1,4 +1,4 @@
-/* nbc.h — nonblocking collectives (coll_sched.c): each call builds a
+/* nbc.h — nonblocking collectives (nbc_sched.c): each call builds a
  * schedule of rounds (transfers started together, then local reductions
  * and copies) that the progress engine advances from inside any MPI call.
  *

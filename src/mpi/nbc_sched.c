@@ -1,4 +1,4 @@
-/* coll_sched.c — nonblocking collectives as schedules.
+/* nbc_sched.c — nonblocking collectives as schedules.
  *
  * A schedule is a list of steps cut into rounds: the engine runs the steps
  * of a round in order (sends and receives are started, local reductions,
@@ -56,6 +56,7 @@ struct sched {
     int nbufs, capbufs;
     int error;
     int broken;         /* building ran out of memory */
+    int too_big;        /* a packed block of more than INT_MAX bytes (one message each) */
     struct sched *next;
 };
 
@@ -134,12 +135,16 @@ static void recv_t(struct sched *s, void *buf, int count, MPI_Datatype dt, int p
 /* Packed bytes. */
 static void send_b(struct sched *s, const void *buf, size_t bytes, int peer)
 {
-    if (bytes)
+    if (bytes > (size_t)INT_MAX)
+        s->too_big = 1;
+    else if (bytes)
         typed(s, NS_SEND, buf, NULL, (int)bytes, MPI_BYTE, peer);
 }
 static void recv_b(struct sched *s, void *buf, size_t bytes, int peer)
 {
-    if (bytes)
+    if (bytes > (size_t)INT_MAX)
+        s->too_big = 1;
+    else if (bytes)
         typed(s, NS_RECV, NULL, buf, (int)bytes, MPI_BYTE, peer);
 }
 static void reduce(struct sched *s, const void *in, void *inout, size_t units)
@@ -335,6 +340,10 @@ static int start(struct sched *s, MPI_Request *req)
             if (++here > most)
                 most = here;
         }
+    }
+    if (s->too_big) {
+        sched_free(s);
+        return MPI_ERR_COUNT;
     }
     s->pending = malloc((size_t)(most ? most : 1) * sizeof *s->pending);
     struct mpi_request *r;
