@@ -307,12 +307,11 @@ static void finish(struct sched *s)
     sched_free(s);
 }
 
-/* Advances every schedule in order; never leaves the progress list. */
-static int nbc_progress(void *unused)
+/* Advances every schedule in order. */
+static void advance_all(void)
 {
-    (void)unused;
     if (busy || quiesce_active) /* started from inside a transfer, or a checkpoint drains */
-        return 0;
+        return;
     busy = 1;
     for (struct sched **pp = &active; *pp;) {
         struct sched *s = *pp;
@@ -326,7 +325,18 @@ static int nbc_progress(void *unused)
         }
     }
     busy = 0;
-    return 0;
+}
+
+/* The progress engine's step: leaves its list when no schedule is left
+ * (so that waits know whether anything runs in the background). */
+static int nbc_progress(void *unused)
+{
+    (void)unused;
+    advance_all();
+    if (active || busy)
+        return 0;
+    registered = 0;
+    return 1;
 }
 
 /* Ends building: a request for the schedule, which starts its first round. */
@@ -361,7 +371,7 @@ static int start(struct sched *s, MPI_Request *req)
     s->next = NULL;
     *active_tail = s;
     active_tail = &s->next;
-    nbc_progress(NULL);
+    advance_all();
     return MPI_SUCCESS;
 }
 

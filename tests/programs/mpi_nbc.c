@@ -6,7 +6,8 @@
  *                       several outstanding at once on several
  *                       communicators, completed by Waitall, Testany,
  *                       Waitsome in scrambled orders; progress inside other
- *                       calls; Request_free, Request_get_status,
+ *                       calls (blocking eager sends included);
+ *                       Request_free, Request_get_status,
  *                       Comm_idup; error classes.  Prints "nbc ok (N ranks)".
  *   mpi_nbc ckpt ROUNDS rounds of several outstanding collectives overlapped
  *                       with point-to-point and computation; rank 0 prints
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int rank, size;
 #define COLL_LIKE_TAG 0x10100 /* what the library's collective tags look like */
@@ -466,6 +468,34 @@ static void test_overlap(void)
     OK(MPI_Barrier(MPI_COMM_WORLD));
 }
 
+/* Progress inside blocking eager sends: rank 0 only sends (each send is
+ * over at once) while the others need its later allreduce rounds
+ * (recursive doubling from 4 ranks on) to finish theirs. */
+static void test_progress_in_send(void)
+{
+    int x = rank + 1, y = 0, flag = 0, it;
+    MPI_Request q;
+    OK(MPI_Iallreduce(&x, &y, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD, &q));
+    if (rank == 0) {
+        for (int i = 0; i < 400; i++) {
+            OK(MPI_Send(&i, 1, MPI_INT, 1, 77, MPI_COMM_WORLD));
+            usleep(1000);
+        }
+        OK(MPI_Wait(&q, MPI_STATUS_IGNORE));
+    } else {
+        for (it = 0; it < 300 && !flag; it++) {
+            OK(MPI_Test(&q, &flag, MPI_STATUS_IGNORE));
+            usleep(1000);
+        }
+        if (!flag)
+            FAIL("Iallreduce did not finish while rank 0 was in blocking sends");
+        for (int i = 0; rank == 1 && i < 400; i++)
+            OK(MPI_Recv(&x, 1, MPI_INT, 0, 77, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+    }
+    if (y != size * (size + 1) / 2)
+        FAIL("Iallreduce beside blocking sends: %d", y);
+}
+
 static void test_idup(void)
 {
     MPI_Comm d;
@@ -656,6 +686,8 @@ int main(int argc, char **argv)
         test_outstanding(comms, 3, how);
     }
     test_overlap();
+    if (size >= 4)
+        test_progress_in_send();
     test_idup();
     test_zero();
     test_errors();
