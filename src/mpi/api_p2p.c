@@ -188,8 +188,12 @@ static int retire(const char *func, MPI_Request *req, MPI_Status *status)
     int err = r->error;
     MPI_Comm comm = r->comm;
     size_t bytes = r->bytes;
-    request_free(*req);
-    *req = MPI_REQUEST_NULL;
+    if (request_is_persistent(r)) {
+        persist_retire(r);
+    } else {
+        request_free(*req);
+        *req = MPI_REQUEST_NULL;
+    }
     if (err == MPI_ERR_TRUNCATE)
         return mpi_error(comm, err, func, "a message of more than the %zu bytes the receive had room for arrived", bytes);
     return err ? mpi_error(comm, err, func, "the request failed") : MPI_SUCCESS;
@@ -295,6 +299,10 @@ static int retire_many(const char *func, int n, MPI_Request reqs[], MPI_Status s
         }
         if (r->error)
             failed = 1;
+        if (request_is_persistent(r)) {
+            persist_retire(r);
+            continue;
+        }
         request_free(reqs[i]);
         reqs[i] = MPI_REQUEST_NULL;
     }
@@ -350,7 +358,7 @@ static int find_complete(int n, MPI_Request reqs[], int *active)
 {
     *active = 0;
     for (int i = 0; i < n; i++) {
-        if (reqs[i] == MPI_REQUEST_NULL)
+        if (reqs[i] == MPI_REQUEST_NULL || request_is_inactive(request_get(reqs[i])))
             continue;
         *active = 1;
         if (request_get(reqs[i])->complete)
@@ -429,7 +437,7 @@ static int some_common(const char *func, int count, MPI_Request reqs[], int *out
     }
     int n = 0, failed = 0;
     for (int k = 0; k < count; k++) {
-        if (reqs[k] == MPI_REQUEST_NULL || !request_get(reqs[k])->complete)
+        if (reqs[k] == MPI_REQUEST_NULL || !request_get(reqs[k])->complete || request_is_inactive(request_get(reqs[k])))
             continue;
         struct mpi_request *r = request_get(reqs[k]);
         if (statuses != MPI_STATUSES_IGNORE) {
@@ -438,6 +446,10 @@ static int some_common(const char *func, int count, MPI_Request reqs[], int *out
         }
         failed |= r->error != 0;
         indices[n++] = k;
+        if (request_is_persistent(r)) {
+            persist_retire(r);
+            continue;
+        }
         request_free(reqs[k]);
         reqs[k] = MPI_REQUEST_NULL;
     }
@@ -510,6 +522,8 @@ int PMPI_Cancel(MPI_Request *request)
         return rc;
     if (!r)
         return mpi_error(MPI_COMM_NULL, MPI_ERR_REQUEST, "MPI_Cancel", "the request is MPI_REQUEST_NULL");
+    if (request_is_persistent(r)) /* a started one cancels its operation; an inactive one has none */
+        return (r = persist_inner(r)) ? p2p_cancel(r) : MPI_SUCCESS;
     return p2p_cancel(r);
 }
 MPI_WEAK(MPI_Cancel);

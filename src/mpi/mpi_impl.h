@@ -13,6 +13,8 @@
  *   datatype.c, dtype_pack.c   derived datatypes, packing
  *   op.c          reduction operations
  *   coll_*.c      collectives, built on the internal point-to-point calls
+ *   nbc_sched.c, api_nbc.c   nonblocking collectives (schedules)
+ *   persist.c     persistent requests
  *   quiesce.c     the one entry point for checkpointing: drain, close, reconnect
  *   checkpoint.c  libcrest, found at run time: critical sections, its callback
  *
@@ -234,7 +236,8 @@ struct mpi_request {
     struct mpi_request *next_in_queue;
     int error;
     int persistent_active;
-    /* nonblocking collectives (coll_sched.c) */
+    MPI_Request inner;     /* persistent, started: the operation it runs (persist.c) */
+    /* nonblocking collectives (nbc_sched.c) */
     void *sched;
     /* engine details (p2p.c) */
     const struct mpi_dtype *dt;
@@ -250,6 +253,22 @@ struct mpi_request *request_get(MPI_Request h);     /* NULL if not valid */
 void request_free(MPI_Request h);
 /* An id that names a request on the wire (the handle itself). */
 static inline uint64_t request_wire_id(MPI_Request h) { return (uint32_t)h; }
+
+/* Persistent requests (persist.c).  An inactive one (never started, or
+ * completed and retired) is complete with an empty status; the wait and
+ * test calls take its status and call persist_retire instead of freeing
+ * it, and skip inactive ones where the standard treats them as null. */
+static inline int request_is_persistent(const struct mpi_request *r)
+{
+    return r->kind == REQ_PERSISTENT_SEND || r->kind == REQ_PERSISTENT_RECV;
+}
+static inline int request_is_inactive(const struct mpi_request *r)
+{
+    return request_is_persistent(r) && !r->persistent_active;
+}
+void persist_retire(struct mpi_request *r);
+/* The operation a started persistent request runs (NULL if none). */
+struct mpi_request *persist_inner(struct mpi_request *r);
 
 /* ------------------------------------------------------------------ point-to-point (p2p.c)
  * The internal calls the MPI functions and the collectives use.  ranks are

@@ -111,6 +111,11 @@ void progress_wait(volatile int *flag)
     }
     int idle = 0;
     int spin = oversubscribed ? 20 : SPIN_ROUNDS;
+    /* Operations advanced by registered steps (nonblocking collectives)
+     * move on in every wait, even one that is over at once (a blocking
+     * eager send). */
+    if (*flag && nsteps)
+        progress_poll();
     while (!*flag) {
         if (progress_poll()) {
             idle = 0;
