@@ -303,7 +303,7 @@ build_prog() {
         # the library (point-to-point, datatypes, operations, errors)
         local m=$REPO/src/mpi f
         extra=(-D_GNU_SOURCE -Wno-unused-parameter -I"$REPO/include" -I"$m" "$m"/coll_*.c "$m/api_coll.c")
-        for f in "$m"/coll_*.c "$m/coll.h" "$m/api_coll.c" "$m/mpi_impl.h" "$REPO/include/mpi.h"; do
+        for f in "$m"/coll_*.c "$m"/coll*.h "$m/api_coll.c" "$m/mpi_impl.h" "$REPO/include/mpi.h"; do
             [ "$out" -nt "$f" ] || rm -f "$out"
         done
         ;;

@@ -1,104 +1,19 @@
 /* api_nbc.c — the nonblocking collective functions of MPI (MPI_Ibarrier ...
  * MPI_Iexscan, MPI_Comm_idup): the argument checks of their blocking
- * forms (api_coll.c), then a schedule (nbc_sched.c). */
+ * forms (coll_args.c), then a schedule (nbc_sched.c). */
+#include "coll_args.h"
 #include "nbc.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(call)                                                                                                \
-    do {                                                                                                           \
-        int rc_ = (call);                                                                                          \
-        if (rc_ != MPI_SUCCESS)                                                                                    \
-            return rc_;                                                                                            \
-    } while (0)
-
+/* The communicator of a nonblocking collective, and somewhere to put the
+ * request. */
 static int check_comm(MPI_Comm comm, const char *fn, struct mpi_comm **out, MPI_Request *req)
 {
-    struct mpi_comm *c = comm_get(comm);
-    *out = c;
-    if (!c)
-        return mpi_error(MPI_COMM_NULL, MPI_ERR_COMM, fn, "0x%x is not a communicator (MPI_COMM_NULL, freed, or never one)",
-                         (unsigned)comm);
-    if (c->remote != MPI_GROUP_NULL)
-        return mpi_error(comm, MPI_ERR_COMM, fn, "nonblocking collectives on intercommunicators are not supported");
+    CHECK(coll_check_comm(comm, fn, "nonblocking collectives on intercommunicators are not supported", out));
     if (!req)
         return mpi_error(comm, MPI_ERR_ARG, fn, "the request argument is NULL");
-    return MPI_SUCCESS;
-}
-
-static int check_count(MPI_Comm comm, const char *fn, const char *what, int count)
-{
-    return count < 0 ? mpi_error(comm, MPI_ERR_COUNT, fn, "%s is negative (%d)", what, count) : MPI_SUCCESS;
-}
-
-static int check_counts(MPI_Comm comm, const char *fn, const char *what, const int *counts, int n)
-{
-    if (!counts)
-        return mpi_error(comm, MPI_ERR_ARG, fn, "%s is NULL", what);
-    for (int i = 0; i < n; i++)
-        if (counts[i] < 0)
-            return mpi_error(comm, MPI_ERR_COUNT, fn, "%s[%d] is negative (%d)", what, i, counts[i]);
-    return MPI_SUCCESS;
-}
-
-static int check_array(MPI_Comm comm, const char *fn, const char *what, const void *a)
-{
-    return a ? MPI_SUCCESS : mpi_error(comm, MPI_ERR_ARG, fn, "%s is NULL", what);
-}
-
-static int check_type(MPI_Comm comm, const char *fn, const char *what, MPI_Datatype dt)
-{
-    const struct mpi_dtype *t = dtype_get(dt);
-    if (!t)
-        return mpi_error(comm, MPI_ERR_TYPE, fn, "%s 0x%x is not a datatype", what, (unsigned)dt);
-    if (!dtype_is_committed(t))
-        return mpi_error(comm, MPI_ERR_TYPE, fn, "%s is not committed: call MPI_Type_commit first", what);
-    return MPI_SUCCESS;
-}
-
-static int check_root(MPI_Comm comm, const char *fn, int root, int size)
-{
-    if (root < 0 || root >= size)
-        return mpi_error(comm, MPI_ERR_ROOT, fn, "root %d is not a rank of the communicator (size %d)", root, size);
-    return MPI_SUCCESS;
-}
-
-/* As api_coll.c: a built-in operation must be defined for the datatype
- * (tried on one zeroed basic element). */
-static int check_op(MPI_Comm comm, const char *fn, MPI_Op op, MPI_Datatype dt)
-{
-    if (op == MPI_REPLACE || op == MPI_NO_OP || !op_is_valid(op))
-        return mpi_error(comm, MPI_ERR_OP, fn, "0x%x is not an operation for collectives", (unsigned)op);
-    if (HANDLE_KIND(op) != HANDLE_BUILTIN)
-        return MPI_SUCCESS;
-    const struct mpi_dtype *t = dtype_get(dt);
-    if (dtype_size(t) == 0)
-        return MPI_SUCCESS;
-    MPI_Datatype basic = dtype_basic(t);
-    if (basic == MPI_DATATYPE_NULL)
-        return mpi_error(comm, MPI_ERR_OP, fn, "the operation needs a datatype made of one basic type");
-    union {
-        long double ld[4];
-        char bytes[64];
-    } a = {{0}}, b = {{0}};
-    if (dtype_size(dtype_get(basic)) <= sizeof a && op_apply(op, &a, &b, 1, basic) != MPI_SUCCESS)
-        return mpi_error(comm, MPI_ERR_OP, fn, "the operation is not defined for the datatype given");
-    return MPI_SUCCESS;
-}
-
-static int not_in_place(MPI_Comm comm, const char *fn, const void *buf, const char *what)
-{
-    if (buf == MPI_IN_PLACE)
-        return mpi_error(comm, MPI_ERR_BUFFER, fn, "MPI_IN_PLACE is not allowed as %s here", what);
-    return MPI_SUCCESS;
-}
-
-static int check_alias(MPI_Comm comm, const char *fn, const void *sbuf, const void *rbuf, int nonempty)
-{
-    if (nonempty && sbuf == rbuf && sbuf != MPI_BOTTOM && sbuf != MPI_IN_PLACE)
-        return mpi_error(comm, MPI_ERR_BUFFER, fn, "sendbuf and recvbuf are the same buffer: pass MPI_IN_PLACE");
     return MPI_SUCCESS;
 }
 
@@ -116,11 +31,8 @@ static int check_reduction(MPI_Comm comm, const char *fn, struct mpi_comm **c, i
                            MPI_Op op, void *rbuf, const void *sbuf, MPI_Request *req)
 {
     CHECK(check_comm(comm, fn, c, req));
-    CHECK(check_count(comm, fn, "count", count));
-    CHECK(check_type(comm, fn, "the datatype", type));
-    CHECK(check_op(comm, fn, op, type));
-    CHECK(not_in_place(comm, fn, rbuf, "recvbuf"));
-    return check_alias(comm, fn, sbuf, rbuf, count > 0);
+    CHECK(coll_check_reduction(comm, fn, count, type, op));
+    return coll_check_recvbuf(comm, fn, sbuf, rbuf, count > 0);
 }
 
 /* ------------------------------------------------------------------ the functions */
@@ -143,10 +55,10 @@ int PMPI_Ibcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c, request));
-    CHECK(check_count(comm, fn, "count", count));
-    CHECK(check_type(comm, fn, "the datatype", type));
-    CHECK(check_root(comm, fn, root, c->size));
-    CHECK(not_in_place(comm, fn, buf, "the buffer"));
+    CHECK(coll_check_count(comm, fn, "count", count));
+    CHECK(coll_check_type(comm, fn, "the datatype", type));
+    CHECK(coll_check_root(comm, fn, root, c->size));
+    CHECK(coll_check_not_in_place(comm, fn, buf, "the buffer"));
     return started(comm, fn, nbc_ibcast(buf, count, type, root, c, request));
 }
 MPI_WEAK(MPI_Ibcast);
@@ -159,16 +71,12 @@ int PMPI_Ireduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype typ
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c, request));
-    CHECK(check_count(comm, fn, "count", count));
-    CHECK(check_type(comm, fn, "the datatype", type));
-    CHECK(check_op(comm, fn, op, type));
-    CHECK(check_root(comm, fn, root, c->size));
-    if (c->rank == root) {
-        CHECK(not_in_place(comm, fn, recvbuf, "recvbuf"));
-        CHECK(check_alias(comm, fn, sendbuf, recvbuf, count > 0));
-    } else {
-        CHECK(not_in_place(comm, fn, sendbuf, "sendbuf (only at the root)"));
-    }
+    CHECK(coll_check_reduction(comm, fn, count, type, op));
+    CHECK(coll_check_root(comm, fn, root, c->size));
+    if (c->rank == root)
+        CHECK(coll_check_recvbuf(comm, fn, sendbuf, recvbuf, count > 0));
+    else
+        CHECK(coll_check_root_only_in_place(comm, fn, sendbuf, "sendbuf", c->rank, root));
     return started(comm, fn, nbc_ireduce(sendbuf, recvbuf, count, type, op, root, c, request));
 }
 MPI_WEAK(MPI_Ireduce);
@@ -193,14 +101,7 @@ int PMPI_Ireduce_scatter(const void *sendbuf, void *recvbuf, const int recvcount
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c, request));
-    CHECK(check_counts(comm, fn, "recvcounts", recvcounts, c->size));
-    CHECK(check_type(comm, fn, "the datatype", type));
-    CHECK(check_op(comm, fn, op, type));
-    CHECK(not_in_place(comm, fn, recvbuf, "recvbuf"));
-    int any = 0;
-    for (int i = 0; i < c->size; i++)
-        any |= recvcounts[i] > 0;
-    CHECK(check_alias(comm, fn, sendbuf, recvbuf, any));
+    CHECK(coll_check_reduce_scatter(comm, fn, sendbuf, recvbuf, recvcounts, c->size, type, op));
     return started(comm, fn, nbc_ireduce_scatter(sendbuf, recvbuf, recvcounts, type, op, c, request));
 }
 MPI_WEAK(MPI_Ireduce_scatter);
@@ -256,23 +157,23 @@ static int gather_common(const char *fn, const void *sendbuf, int sendcount, MPI
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c, request));
-    CHECK(check_root(comm, fn, root, c->size));
+    CHECK(coll_check_root(comm, fn, root, c->size));
     if (c->rank == root) {
-        CHECK(not_in_place(comm, fn, recvbuf, "recvbuf"));
+        CHECK(coll_check_not_in_place(comm, fn, recvbuf, "recvbuf"));
         if (v) {
-            CHECK(check_counts(comm, fn, "recvcounts", recvcounts, c->size));
-            CHECK(check_array(comm, fn, "displs", displs));
+            CHECK(coll_check_counts(comm, fn, "recvcounts", recvcounts, c->size));
+            CHECK(coll_check_array(comm, fn, "displs", displs));
         } else {
-            CHECK(check_count(comm, fn, "recvcount", recvcount));
+            CHECK(coll_check_count(comm, fn, "recvcount", recvcount));
         }
-        CHECK(check_type(comm, fn, "recvtype", recvtype));
-        CHECK(check_alias(comm, fn, sendbuf, recvbuf, (v ? recvcounts[root] : recvcount) > 0));
+        CHECK(coll_check_type(comm, fn, "recvtype", recvtype));
+        CHECK(coll_check_alias(comm, fn, sendbuf, recvbuf, (v ? recvcounts[root] : recvcount) > 0));
     } else {
-        CHECK(not_in_place(comm, fn, sendbuf, "sendbuf (only at the root)"));
+        CHECK(coll_check_root_only_in_place(comm, fn, sendbuf, "sendbuf", c->rank, root));
     }
     if (sendbuf != MPI_IN_PLACE) {
-        CHECK(check_count(comm, fn, "sendcount", sendcount));
-        CHECK(check_type(comm, fn, "sendtype", sendtype));
+        CHECK(coll_check_count(comm, fn, "sendcount", sendcount));
+        CHECK(coll_check_type(comm, fn, "sendtype", sendtype));
     }
     return started(comm, fn, nbc_igatherv(sendbuf, sendcount, sendtype, recvbuf, recvcount, v ? recvcounts : NULL,
                                           v ? displs : NULL, recvtype, root, c, request));
@@ -303,23 +204,23 @@ static int scatter_common(const char *fn, const void *sendbuf, int sendcount, co
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c, request));
-    CHECK(check_root(comm, fn, root, c->size));
+    CHECK(coll_check_root(comm, fn, root, c->size));
     if (c->rank == root) {
-        CHECK(not_in_place(comm, fn, sendbuf, "sendbuf"));
+        CHECK(coll_check_not_in_place(comm, fn, sendbuf, "sendbuf"));
         if (v) {
-            CHECK(check_counts(comm, fn, "sendcounts", sendcounts, c->size));
-            CHECK(check_array(comm, fn, "displs", displs));
+            CHECK(coll_check_counts(comm, fn, "sendcounts", sendcounts, c->size));
+            CHECK(coll_check_array(comm, fn, "displs", displs));
         } else {
-            CHECK(check_count(comm, fn, "sendcount", sendcount));
+            CHECK(coll_check_count(comm, fn, "sendcount", sendcount));
         }
-        CHECK(check_type(comm, fn, "sendtype", sendtype));
-        CHECK(check_alias(comm, fn, sendbuf, recvbuf, (v ? sendcounts[root] : sendcount) > 0));
+        CHECK(coll_check_type(comm, fn, "sendtype", sendtype));
+        CHECK(coll_check_alias(comm, fn, sendbuf, recvbuf, (v ? sendcounts[root] : sendcount) > 0));
     } else {
-        CHECK(not_in_place(comm, fn, recvbuf, "recvbuf (only at the root)"));
+        CHECK(coll_check_root_only_in_place(comm, fn, recvbuf, "recvbuf", c->rank, root));
     }
     if (recvbuf != MPI_IN_PLACE) {
-        CHECK(check_count(comm, fn, "recvcount", recvcount));
-        CHECK(check_type(comm, fn, "recvtype", recvtype));
+        CHECK(coll_check_count(comm, fn, "recvcount", recvcount));
+        CHECK(coll_check_type(comm, fn, "recvtype", recvtype));
     }
     return started(comm, fn, nbc_iscatterv(sendbuf, sendcount, v ? sendcounts : NULL, v ? displs : NULL, sendtype,
                                            recvbuf, recvcount, recvtype, root, c, request));
@@ -350,18 +251,18 @@ static int allgather_common(const char *fn, const void *sendbuf, int sendcount, 
     MPI_CHECK_INIT(fn);
     struct mpi_comm *c;
     CHECK(check_comm(comm, fn, &c, request));
-    CHECK(not_in_place(comm, fn, recvbuf, "recvbuf"));
+    CHECK(coll_check_not_in_place(comm, fn, recvbuf, "recvbuf"));
     if (v) {
-        CHECK(check_counts(comm, fn, "recvcounts", recvcounts, c->size));
-        CHECK(check_array(comm, fn, "displs", displs));
+        CHECK(coll_check_counts(comm, fn, "recvcounts", recvcounts, c->size));
+        CHECK(coll_check_array(comm, fn, "displs", displs));
     } else {
-        CHECK(check_count(comm, fn, "recvcount", recvcount));
+        CHECK(coll_check_count(comm, fn, "recvcount", recvcount));
     }
-    CHECK(check_type(comm, fn, "recvtype", recvtype));
+    CHECK(coll_check_type(comm, fn, "recvtype", recvtype));
     if (sendbuf != MPI_IN_PLACE) {
-        CHECK(check_count(comm, fn, "sendcount", sendcount));
-        CHECK(check_type(comm, fn, "sendtype", sendtype));
-        CHECK(check_alias(comm, fn, sendbuf, recvbuf, (v ? recvcounts[c->rank] : recvcount) > 0));
+        CHECK(coll_check_count(comm, fn, "sendcount", sendcount));
+        CHECK(coll_check_type(comm, fn, "sendtype", sendtype));
+        CHECK(coll_check_alias(comm, fn, sendbuf, recvbuf, (v ? recvcounts[c->rank] : recvcount) > 0));
     }
     return started(comm, fn, nbc_iallgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcount, v ? recvcounts : NULL,
                                              v ? displs : NULL, recvtype, c, request));
@@ -398,29 +299,29 @@ static int alltoall_common(const char *fn, const void *sendbuf, const int *scoun
     char what[48];
     CHECK(check_comm(comm, fn, &c, request));
     int n = c->size, in_place = sendbuf == MPI_IN_PLACE;
-    CHECK(not_in_place(comm, fn, recvbuf, "recvbuf"));
+    CHECK(coll_check_not_in_place(comm, fn, recvbuf, "recvbuf"));
     /* form 0: alltoall, 1: alltoallv, 2: alltoallw */
     if (form == 0) {
-        CHECK(check_count(comm, fn, "recvcount", rcount));
+        CHECK(coll_check_count(comm, fn, "recvcount", rcount));
     } else {
-        CHECK(check_counts(comm, fn, "recvcounts", rcounts, n));
-        CHECK(check_array(comm, fn, "rdispls", rdispls));
+        CHECK(coll_check_counts(comm, fn, "recvcounts", rcounts, n));
+        CHECK(coll_check_array(comm, fn, "rdispls", rdispls));
     }
     if (form == 2)
-        CHECK(check_array(comm, fn, "recvtypes", rtypes));
+        CHECK(coll_check_array(comm, fn, "recvtypes", rtypes));
     else
-        CHECK(check_type(comm, fn, "recvtype", rtype));
+        CHECK(coll_check_type(comm, fn, "recvtype", rtype));
     if (!in_place) {
         if (form == 0) {
-            CHECK(check_count(comm, fn, "sendcount", scount));
+            CHECK(coll_check_count(comm, fn, "sendcount", scount));
         } else {
-            CHECK(check_counts(comm, fn, "sendcounts", scounts, n));
-            CHECK(check_array(comm, fn, "sdispls", sdispls));
+            CHECK(coll_check_counts(comm, fn, "sendcounts", scounts, n));
+            CHECK(coll_check_array(comm, fn, "sdispls", sdispls));
         }
         if (form == 2)
-            CHECK(check_array(comm, fn, "sendtypes", stypes));
+            CHECK(coll_check_array(comm, fn, "sendtypes", stypes));
         else
-            CHECK(check_type(comm, fn, "sendtype", stype));
+            CHECK(coll_check_type(comm, fn, "sendtype", stype));
     }
     int *sc = malloc(2 * (size_t)n * sizeof *sc);
     MPI_Aint *sd = malloc(2 * (size_t)n * sizeof *sd);
@@ -440,10 +341,10 @@ static int alltoall_common(const char *fn, const void *sendbuf, const int *scoun
         rc_[i] = form == 0 ? rcount : rcounts[i];
         if (form == 2 && rc_[i] > 0) {
             snprintf(what, sizeof what, "recvtypes[%d]", i);
-            rc = check_type(comm, fn, what, rt[i]);
+            rc = coll_check_type(comm, fn, what, rt[i]);
         }
-        if (rc == MPI_SUCCESS && in_place && rc_[i] > 0 && (size_t)rc_[i] * dtype_size(dtype_get(rt[i])) > INT_MAX)
-            rc = mpi_error(comm, MPI_ERR_COUNT, fn, "with MPI_IN_PLACE a block may hold at most %d bytes", INT_MAX);
+        if (rc == MPI_SUCCESS && in_place)
+            rc = coll_check_in_place_block(comm, fn, rc_[i], rt[i], i);
         if (rc != MPI_SUCCESS)
             break;
         MPI_Aint rext = rc_[i] > 0 || form != 2 ? dtype_extent(dtype_get(rt[i])) : 0;
@@ -455,7 +356,7 @@ static int alltoall_common(const char *fn, const void *sendbuf, const int *scoun
         sc[i] = form == 0 ? scount : scounts[i];
         if (form == 2 && sc[i] > 0) {
             snprintf(what, sizeof what, "sendtypes[%d]", i);
-            rc = check_type(comm, fn, what, st[i]);
+            rc = coll_check_type(comm, fn, what, st[i]);
             if (rc != MPI_SUCCESS)
                 break;
         }
@@ -463,7 +364,7 @@ static int alltoall_common(const char *fn, const void *sendbuf, const int *scoun
         sd[i] = form == 0 ? (MPI_Aint)i * scount * sext : form == 1 ? sdispls[i] * sext : sdispls[i];
     }
     if (rc == MPI_SUCCESS && !in_place)
-        rc = check_alias(comm, fn, sendbuf, recvbuf, any);
+        rc = coll_check_alias(comm, fn, sendbuf, recvbuf, any);
     if (rc == MPI_SUCCESS)
         rc = started(comm, fn, nbc_ialltoallw(sendbuf, sc, sd, st, recvbuf, rc_, rd, rt, c, request));
     free(sc);

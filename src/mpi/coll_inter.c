@@ -14,79 +14,14 @@
 #include <stdlib.h>
 
 #include "coll.h"
+#include "coll_args.h"
 #include "coll_inter.h"
 
 /* ------------------------------------------------------------------ checks */
 
-static int fail(MPI_Comm comm, const char *fn, int rc)
-{
-    switch (rc) {
-    case MPI_SUCCESS:
-        return MPI_SUCCESS;
-    case MPI_ERR_NO_MEM:
-        return mpi_error(comm, rc, fn, "out of memory for the collective's temporary buffers");
-    case MPI_ERR_TRUNCATE:
-        return mpi_error(comm, rc, fn,
-                         "a process sent more data than the receiving process expected: the groups passed "
-                         "different counts or datatypes");
-    case MPI_ERR_OP:
-        return mpi_error(comm, rc, fn, "the operation failed on the datatype given");
-    default:
-        return mpi_error(comm, rc, fn, "a transfer between processes failed (error class %d)", rc);
-    }
-}
-
-#define CHECK(call)                                                                                                \
-    do {                                                                                                           \
-        int rc_ = (call);                                                                                          \
-        if (rc_ != MPI_SUCCESS)                                                                                    \
-            return rc_;                                                                                            \
-    } while (0)
-
-static int chk_count(MPI_Comm comm, const char *fn, const char *what, int count)
-{
-    return count < 0 ? mpi_error(comm, MPI_ERR_COUNT, fn, "%s is negative (%d)", what, count) : MPI_SUCCESS;
-}
-
-static int chk_counts(MPI_Comm comm, const char *fn, const char *what, const int *counts, int n)
-{
-    if (!counts)
-        return mpi_error(comm, MPI_ERR_ARG, fn, "%s is NULL", what);
-    for (int i = 0; i < n; i++)
-        if (counts[i] < 0)
-            return mpi_error(comm, MPI_ERR_COUNT, fn, "%s[%d] is negative (%d)", what, i, counts[i]);
-    return MPI_SUCCESS;
-}
-
-static int chk_array(MPI_Comm comm, const char *fn, const char *what, const void *a)
-{
-    return a ? MPI_SUCCESS : mpi_error(comm, MPI_ERR_ARG, fn, "%s is NULL", what);
-}
-
-static int chk_type(MPI_Comm comm, const char *fn, const char *what, MPI_Datatype dt)
-{
-    const struct mpi_dtype *t = dtype_get(dt);
-    if (!t)
-        return mpi_error(comm, MPI_ERR_TYPE, fn, "%s 0x%x is not a datatype", what, (unsigned)dt);
-    if (!dtype_is_committed(t))
-        return mpi_error(comm, MPI_ERR_TYPE, fn, "%s is not committed: call MPI_Type_commit first", what);
-    return MPI_SUCCESS;
-}
-
-static int chk_op(MPI_Comm comm, const char *fn, MPI_Op op)
-{
-    if (op == MPI_REPLACE || op == MPI_NO_OP || !op_is_valid(op))
-        return mpi_error(comm, MPI_ERR_OP, fn, "0x%x is not an operation for collectives", (unsigned)op);
-    return MPI_SUCCESS;
-}
-
-/* Intercommunicators have no MPI_IN_PLACE. */
-static int chk_buf(MPI_Comm comm, const char *fn, const void *buf, const char *what)
-{
-    if (buf == MPI_IN_PLACE)
-        return mpi_error(comm, MPI_ERR_BUFFER, fn, "MPI_IN_PLACE is not allowed on an intercommunicator (%s)", what);
-    return MPI_SUCCESS;
-}
+/* Intercommunicators have no MPI_IN_PLACE: the names of the buffers in the
+ * message say so. */
+static const char inter_sbuf[] = "sendbuf on an intercommunicator", inter_rbuf[] = "recvbuf on an intercommunicator";
 
 /* root: MPI_ROOT, MPI_PROC_NULL or a rank of the remote group. */
 static int chk_root(MPI_Comm comm, const char *fn, const struct mpi_comm *c, int root)
@@ -165,27 +100,27 @@ int inter_barrier(MPI_Comm comm)
         rc = leader_swap(&none, &got, 0, MPI_BYTE, COLL_TAG(CK_BARRIER, 0), c);
     if (!rc)
         rc = coll_barrier(l);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 int inter_bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
 {
     static const char fn[] = "MPI_Bcast";
     struct mpi_comm *c = comm_get(comm), *l = local_of(c);
-    CHECK(chk_count(comm, fn, "count", count));
-    CHECK(chk_type(comm, fn, "the datatype", type));
+    CHECK(coll_check_count(comm, fn, "count", count));
+    CHECK(coll_check_type(comm, fn, "the datatype", type));
     CHECK(chk_root(comm, fn, c, root));
-    CHECK(chk_buf(comm, fn, buf, "the buffer"));
+    CHECK(coll_check_not_in_place(comm, fn, buf, "the buffer on an intercommunicator"));
     int tag = COLL_TAG(CK_BCAST, 0), rc = MPI_SUCCESS;
     if (root == MPI_PROC_NULL)
         return MPI_SUCCESS;
     if (root == MPI_ROOT)
-        return fail(comm, fn, p2p_send(buf, count, type, 0, tag, c, coll_ctx(c)));
+        return coll_failed(comm, fn, p2p_send(buf, count, type, 0, tag, c, coll_ctx(c)));
     if (l->rank == 0)
         rc = p2p_recv(buf, count, type, root, tag, c, coll_ctx(c), MPI_STATUS_IGNORE);
     if (!rc)
         rc = coll_bcast(buf, count, type, 0, l);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 /* ------------------------------------------------------------------ reductions */
@@ -208,32 +143,28 @@ int inter_reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI
     CHECK(chk_root(comm, fn, c, root));
     if (root == MPI_PROC_NULL)
         return MPI_SUCCESS;
-    CHECK(chk_count(comm, fn, "count", count));
-    CHECK(chk_type(comm, fn, "the datatype", type));
-    CHECK(chk_op(comm, fn, op));
+    CHECK(coll_check_reduction(comm, fn, count, type, op));
     int tag = COLL_TAG(CK_REDUCE, 0);
     if (root == MPI_ROOT) {
-        CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-        return fail(comm, fn, p2p_recv(rbuf, count, type, 0, tag, c, coll_ctx(c), MPI_STATUS_IGNORE));
+        CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+        return coll_failed(comm, fn, p2p_recv(rbuf, count, type, 0, tag, c, coll_ctx(c), MPI_STATUS_IGNORE));
     }
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
     void *tmp, *base;
     int rc = reduce_local(sbuf, count, type, op, l, &tmp, &base);
     if (!rc && l->rank == 0)
         rc = p2p_send(tmp, count, type, root, tag, c, coll_ctx(c));
     free(base);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 int inter_allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
     static const char fn[] = "MPI_Allreduce";
     struct mpi_comm *c = comm_get(comm), *l = local_of(c);
-    CHECK(chk_count(comm, fn, "count", count));
-    CHECK(chk_type(comm, fn, "the datatype", type));
-    CHECK(chk_op(comm, fn, op));
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
+    CHECK(coll_check_reduction(comm, fn, count, type, op));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
     void *tmp, *base;
     int rc = reduce_local(sbuf, count, type, op, l, &tmp, &base);
     if (!rc && l->rank == 0)
@@ -241,7 +172,7 @@ int inter_allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, 
     free(base);
     if (!rc)
         rc = coll_bcast(rbuf, count, type, 0, l);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 /* Reduces n elements in the local group, swaps the result with the other
@@ -281,17 +212,17 @@ int inter_reduce_scatter(const void *sbuf, void *rbuf, const int rcounts[], MPI_
 {
     static const char fn[] = "MPI_Reduce_scatter";
     struct mpi_comm *c = comm_get(comm);
-    CHECK(chk_counts(comm, fn, "recvcounts", rcounts, c->size));
-    CHECK(chk_type(comm, fn, "the datatype", type));
-    CHECK(chk_op(comm, fn, op));
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
+    CHECK(coll_check_counts(comm, fn, "recvcounts", rcounts, c->size));
+    CHECK(coll_check_type(comm, fn, "the datatype", type));
+    CHECK(coll_check_op(comm, fn, op, type));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
     long long n = 0;
     for (int i = 0; i < c->size; i++)
         n += rcounts[i];
     if (n > 0x7fffffff)
         return mpi_error(comm, MPI_ERR_COUNT, fn, "the recvcounts add up to more than an int holds");
-    return fail(comm, fn,
+    return coll_failed(comm, fn,
                 reduce_swap_scatter(sbuf, rbuf, (int)n, rcounts, 0, type, op, c, COLL_TAG(CK_REDUCE_SCATTER, 0)));
 }
 
@@ -300,14 +231,14 @@ int inter_reduce_scatter_block(const void *sbuf, void *rbuf, int rcount, MPI_Dat
 {
     static const char fn[] = "MPI_Reduce_scatter_block";
     struct mpi_comm *c = comm_get(comm);
-    CHECK(chk_count(comm, fn, "recvcount", rcount));
-    CHECK(chk_type(comm, fn, "the datatype", type));
-    CHECK(chk_op(comm, fn, op));
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
+    CHECK(coll_check_count(comm, fn, "recvcount", rcount));
+    CHECK(coll_check_type(comm, fn, "the datatype", type));
+    CHECK(coll_check_op(comm, fn, op, type));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
     if ((long long)rcount * c->size > 0x7fffffff)
         return mpi_error(comm, MPI_ERR_COUNT, fn, "recvcount times the group size is more than an int holds");
-    return fail(comm, fn,
+    return coll_failed(comm, fn,
                 reduce_swap_scatter(sbuf, rbuf, rcount * c->size, NULL, rcount, type, op, c,
                                     COLL_TAG(CK_REDUCE_SCATTER, 1)));
 }
@@ -324,23 +255,23 @@ int inter_gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, i
     if (root == MPI_PROC_NULL)
         return MPI_SUCCESS;
     if (root != MPI_ROOT) {
-        CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-        CHECK(chk_count(comm, fn, "sendcount", scount));
-        CHECK(chk_type(comm, fn, "sendtype", stype));
-        return fail(comm, fn, coll_send_typed(sbuf, scount, stype, root, tag, c));
+        CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+        CHECK(coll_check_count(comm, fn, "sendcount", scount));
+        CHECK(coll_check_type(comm, fn, "sendtype", stype));
+        return coll_failed(comm, fn, coll_send_typed(sbuf, scount, stype, root, tag, c));
     }
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-    CHECK(chk_count(comm, fn, "recvcount", rcount));
-    CHECK(chk_type(comm, fn, "recvtype", rtype));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+    CHECK(coll_check_count(comm, fn, "recvcount", rcount));
+    CHECK(coll_check_type(comm, fn, "recvtype", rtype));
     int n = comm_peer_size(c);
     struct block *b = blocks(n);
     if (!b)
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     for (int i = 0; i < n; i++)
         b[i] = (struct block){ coll_elem(rbuf, (size_t)i * (size_t)rcount, rtype), rcount, rtype };
     int rc = exchange_blocks(c, tag, NULL, b);
     free(b);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 int inter_gatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, const int rcounts[],
@@ -353,24 +284,24 @@ int inter_gatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, 
     if (root == MPI_PROC_NULL)
         return MPI_SUCCESS;
     if (root != MPI_ROOT) {
-        CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-        CHECK(chk_count(comm, fn, "sendcount", scount));
-        CHECK(chk_type(comm, fn, "sendtype", stype));
-        return fail(comm, fn, coll_send_typed(sbuf, scount, stype, root, tag, c));
+        CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+        CHECK(coll_check_count(comm, fn, "sendcount", scount));
+        CHECK(coll_check_type(comm, fn, "sendtype", stype));
+        return coll_failed(comm, fn, coll_send_typed(sbuf, scount, stype, root, tag, c));
     }
     int n = comm_peer_size(c);
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-    CHECK(chk_counts(comm, fn, "recvcounts", rcounts, n));
-    CHECK(chk_array(comm, fn, "displs", displs));
-    CHECK(chk_type(comm, fn, "recvtype", rtype));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+    CHECK(coll_check_counts(comm, fn, "recvcounts", rcounts, n));
+    CHECK(coll_check_array(comm, fn, "displs", displs));
+    CHECK(coll_check_type(comm, fn, "recvtype", rtype));
     struct block *b = blocks(n);
     if (!b)
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     for (int i = 0; i < n; i++)
         b[i] = (struct block){ (char *)rbuf + (MPI_Aint)displs[i] * dtype_extent(dtype_get(rtype)), rcounts[i], rtype };
     int rc = exchange_blocks(c, tag, NULL, b);
     free(b);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 int inter_scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype,
@@ -383,23 +314,23 @@ int inter_scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, 
     if (root == MPI_PROC_NULL)
         return MPI_SUCCESS;
     if (root != MPI_ROOT) {
-        CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-        CHECK(chk_count(comm, fn, "recvcount", rcount));
-        CHECK(chk_type(comm, fn, "recvtype", rtype));
-        return fail(comm, fn, coll_recv_typed(rbuf, rcount, rtype, root, tag, c));
+        CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+        CHECK(coll_check_count(comm, fn, "recvcount", rcount));
+        CHECK(coll_check_type(comm, fn, "recvtype", rtype));
+        return coll_failed(comm, fn, coll_recv_typed(rbuf, rcount, rtype, root, tag, c));
     }
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_count(comm, fn, "sendcount", scount));
-    CHECK(chk_type(comm, fn, "sendtype", stype));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_count(comm, fn, "sendcount", scount));
+    CHECK(coll_check_type(comm, fn, "sendtype", stype));
     int n = comm_peer_size(c);
     struct block *b = blocks(n);
     if (!b)
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     for (int i = 0; i < n; i++)
         b[i] = (struct block){ coll_elem(sbuf, (size_t)i * (size_t)scount, stype), scount, stype };
     int rc = exchange_blocks(c, tag, b, NULL);
     free(b);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 int inter_scatterv(const void *sbuf, const int scounts[], const int displs[], MPI_Datatype stype, void *rbuf,
@@ -412,25 +343,25 @@ int inter_scatterv(const void *sbuf, const int scounts[], const int displs[], MP
     if (root == MPI_PROC_NULL)
         return MPI_SUCCESS;
     if (root != MPI_ROOT) {
-        CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-        CHECK(chk_count(comm, fn, "recvcount", rcount));
-        CHECK(chk_type(comm, fn, "recvtype", rtype));
-        return fail(comm, fn, coll_recv_typed(rbuf, rcount, rtype, root, tag, c));
+        CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+        CHECK(coll_check_count(comm, fn, "recvcount", rcount));
+        CHECK(coll_check_type(comm, fn, "recvtype", rtype));
+        return coll_failed(comm, fn, coll_recv_typed(rbuf, rcount, rtype, root, tag, c));
     }
     int n = comm_peer_size(c);
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_counts(comm, fn, "sendcounts", scounts, n));
-    CHECK(chk_array(comm, fn, "displs", displs));
-    CHECK(chk_type(comm, fn, "sendtype", stype));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_counts(comm, fn, "sendcounts", scounts, n));
+    CHECK(coll_check_array(comm, fn, "displs", displs));
+    CHECK(coll_check_type(comm, fn, "sendtype", stype));
     struct block *b = blocks(n);
     if (!b)
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     for (int i = 0; i < n; i++)
         b[i] = (struct block){ (const char *)sbuf + (MPI_Aint)displs[i] * dtype_extent(dtype_get(stype)), scounts[i],
                                stype };
     int rc = exchange_blocks(c, tag, b, NULL);
     free(b);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 /* ------------------------------------------------------------------ allgather, alltoall */
@@ -441,7 +372,7 @@ static int all_pairs(MPI_Comm comm, const char *fn, struct mpi_comm *c, int tag,
     int rc = exchange_blocks(c, tag, s, r);
     free(s);
     free(r);
-    return fail(comm, fn, rc);
+    return coll_failed(comm, fn, rc);
 }
 
 int inter_allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype,
@@ -449,18 +380,18 @@ int inter_allgather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf
 {
     static const char fn[] = "MPI_Allgather";
     struct mpi_comm *c = comm_get(comm);
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-    CHECK(chk_count(comm, fn, "sendcount", scount));
-    CHECK(chk_type(comm, fn, "sendtype", stype));
-    CHECK(chk_count(comm, fn, "recvcount", rcount));
-    CHECK(chk_type(comm, fn, "recvtype", rtype));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+    CHECK(coll_check_count(comm, fn, "sendcount", scount));
+    CHECK(coll_check_type(comm, fn, "sendtype", stype));
+    CHECK(coll_check_count(comm, fn, "recvcount", rcount));
+    CHECK(coll_check_type(comm, fn, "recvtype", rtype));
     int n = comm_peer_size(c);
     struct block *s = blocks(n), *r = blocks(n);
     if (!s || !r) {
         free(s);
         free(r);
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     }
     for (int i = 0; i < n; i++) {
         s[i] = (struct block){ sbuf, scount, stype };
@@ -475,18 +406,18 @@ int inter_allgatherv(const void *sbuf, int scount, MPI_Datatype stype, void *rbu
     static const char fn[] = "MPI_Allgatherv";
     struct mpi_comm *c = comm_get(comm);
     int n = comm_peer_size(c);
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-    CHECK(chk_count(comm, fn, "sendcount", scount));
-    CHECK(chk_type(comm, fn, "sendtype", stype));
-    CHECK(chk_counts(comm, fn, "recvcounts", rcounts, n));
-    CHECK(chk_array(comm, fn, "displs", displs));
-    CHECK(chk_type(comm, fn, "recvtype", rtype));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+    CHECK(coll_check_count(comm, fn, "sendcount", scount));
+    CHECK(coll_check_type(comm, fn, "sendtype", stype));
+    CHECK(coll_check_counts(comm, fn, "recvcounts", rcounts, n));
+    CHECK(coll_check_array(comm, fn, "displs", displs));
+    CHECK(coll_check_type(comm, fn, "recvtype", rtype));
     struct block *s = blocks(n), *r = blocks(n);
     if (!s || !r) {
         free(s);
         free(r);
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     }
     MPI_Aint ext = dtype_extent(dtype_get(rtype));
     for (int i = 0; i < n; i++) {
@@ -501,18 +432,18 @@ int inter_alltoall(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf,
 {
     static const char fn[] = "MPI_Alltoall";
     struct mpi_comm *c = comm_get(comm);
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-    CHECK(chk_count(comm, fn, "sendcount", scount));
-    CHECK(chk_type(comm, fn, "sendtype", stype));
-    CHECK(chk_count(comm, fn, "recvcount", rcount));
-    CHECK(chk_type(comm, fn, "recvtype", rtype));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+    CHECK(coll_check_count(comm, fn, "sendcount", scount));
+    CHECK(coll_check_type(comm, fn, "sendtype", stype));
+    CHECK(coll_check_count(comm, fn, "recvcount", rcount));
+    CHECK(coll_check_type(comm, fn, "recvtype", rtype));
     int n = comm_peer_size(c);
     struct block *s = blocks(n), *r = blocks(n);
     if (!s || !r) {
         free(s);
         free(r);
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     }
     for (int i = 0; i < n; i++) {
         s[i] = (struct block){ coll_elem(sbuf, (size_t)i * (size_t)scount, stype), scount, stype };
@@ -527,19 +458,19 @@ int inter_alltoallv(const void *sbuf, const int scounts[], const int sdispls[], 
     static const char fn[] = "MPI_Alltoallv";
     struct mpi_comm *c = comm_get(comm);
     int n = comm_peer_size(c);
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-    CHECK(chk_counts(comm, fn, "sendcounts", scounts, n));
-    CHECK(chk_array(comm, fn, "sdispls", sdispls));
-    CHECK(chk_type(comm, fn, "sendtype", stype));
-    CHECK(chk_counts(comm, fn, "recvcounts", rcounts, n));
-    CHECK(chk_array(comm, fn, "rdispls", rdispls));
-    CHECK(chk_type(comm, fn, "recvtype", rtype));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+    CHECK(coll_check_counts(comm, fn, "sendcounts", scounts, n));
+    CHECK(coll_check_array(comm, fn, "sdispls", sdispls));
+    CHECK(coll_check_type(comm, fn, "sendtype", stype));
+    CHECK(coll_check_counts(comm, fn, "recvcounts", rcounts, n));
+    CHECK(coll_check_array(comm, fn, "rdispls", rdispls));
+    CHECK(coll_check_type(comm, fn, "recvtype", rtype));
     struct block *s = blocks(n), *r = blocks(n);
     if (!s || !r) {
         free(s);
         free(r);
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     }
     MPI_Aint sext = dtype_extent(dtype_get(stype)), rext = dtype_extent(dtype_get(rtype));
     for (int i = 0; i < n; i++) {
@@ -555,25 +486,25 @@ int inter_alltoallw(const void *sbuf, const int scounts[], const int sdispls[], 
     static const char fn[] = "MPI_Alltoallw";
     struct mpi_comm *c = comm_get(comm);
     int n = comm_peer_size(c);
-    CHECK(chk_buf(comm, fn, sbuf, "sendbuf"));
-    CHECK(chk_buf(comm, fn, rbuf, "recvbuf"));
-    CHECK(chk_counts(comm, fn, "sendcounts", scounts, n));
-    CHECK(chk_array(comm, fn, "sdispls", sdispls));
-    CHECK(chk_array(comm, fn, "sendtypes", stypes));
-    CHECK(chk_counts(comm, fn, "recvcounts", rcounts, n));
-    CHECK(chk_array(comm, fn, "rdispls", rdispls));
-    CHECK(chk_array(comm, fn, "recvtypes", rtypes));
+    CHECK(coll_check_not_in_place(comm, fn, sbuf, inter_sbuf));
+    CHECK(coll_check_not_in_place(comm, fn, rbuf, inter_rbuf));
+    CHECK(coll_check_counts(comm, fn, "sendcounts", scounts, n));
+    CHECK(coll_check_array(comm, fn, "sdispls", sdispls));
+    CHECK(coll_check_array(comm, fn, "sendtypes", stypes));
+    CHECK(coll_check_counts(comm, fn, "recvcounts", rcounts, n));
+    CHECK(coll_check_array(comm, fn, "rdispls", rdispls));
+    CHECK(coll_check_array(comm, fn, "recvtypes", rtypes));
     for (int i = 0; i < n; i++) {
         if (scounts[i])
-            CHECK(chk_type(comm, fn, "a sendtype", stypes[i]));
+            CHECK(coll_check_type(comm, fn, "a sendtype", stypes[i]));
         if (rcounts[i])
-            CHECK(chk_type(comm, fn, "a recvtype", rtypes[i]));
+            CHECK(coll_check_type(comm, fn, "a recvtype", rtypes[i]));
     }
     struct block *s = blocks(n), *r = blocks(n);
     if (!s || !r) {
         free(s);
         free(r);
-        return fail(comm, fn, MPI_ERR_NO_MEM);
+        return coll_failed(comm, fn, MPI_ERR_NO_MEM);
     }
     for (int i = 0; i < n; i++) {
         s[i] = (struct block){ (const char *)sbuf + sdispls[i], scounts[i], scounts[i] ? stypes[i] : MPI_BYTE };

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "coll.h"
+#include "coll_args.h"
 #include "topo.h"
 
 #define NEIGHBOR_TAG (COLL_TAG_BASE / 2)
@@ -26,36 +27,12 @@ struct block {
     MPI_Datatype dt;
 };
 
-static int check_type(MPI_Comm comm, const char *fn, const char *what, MPI_Datatype dt)
-{
-    const struct mpi_dtype *t = dtype_get(dt);
-    if (!t)
-        return mpi_error(comm, MPI_ERR_TYPE, fn, "%s 0x%x is not a datatype (MPI_DATATYPE_NULL, freed, or never one)",
-                         what, (unsigned)dt);
-    if (!dtype_is_committed(t))
-        return mpi_error(comm, MPI_ERR_TYPE, fn, "%s is not committed: call MPI_Type_commit first", what);
-    return MPI_SUCCESS;
-}
-
-static int check_count(MPI_Comm comm, const char *fn, const char *what, int count)
-{
-    if (count < 0)
-        return mpi_error(comm, MPI_ERR_COUNT, fn, "%s is negative (%d)", what, count);
-    return MPI_SUCCESS;
-}
-
 /* The communicator, its neighbourhood (nb, to free with topo_nbrs_free on
  * success) and the buffers' sanity. */
 static int start(MPI_Comm comm, const char *fn, const void *sbuf, const void *rbuf, struct mpi_comm **c,
                  struct topo_nbrs *nb)
 {
-    *c = comm_get(comm);
-    if (!*c) {
-        if (comm == MPI_COMM_NULL)
-            return mpi_error(MPI_COMM_NULL, MPI_ERR_COMM, fn, "the communicator is MPI_COMM_NULL");
-        return mpi_error(MPI_COMM_NULL, MPI_ERR_COMM, fn, "0x%x is not a communicator (freed, or never one)",
-                         (unsigned)comm);
-    }
+    CHECK(coll_check_comm(comm, fn, NULL, c));
     const struct topo *t = topo_of(*c);
     if (!t)
         return mpi_error(comm, MPI_ERR_TOPOLOGY, fn,
@@ -152,15 +129,15 @@ static int run(MPI_Comm comm, const char *fn, struct mpi_comm *c, struct topo_nb
     return rc ? mpi_error(comm, rc, fn, "the exchange with the neighbours failed") : MPI_SUCCESS;
 }
 
-/* Counts and displacements of the v and w forms: one per neighbour. */
-static int check_counts(MPI_Comm comm, const char *fn, const char *what, const int *counts, const void *displs, int n)
+/* Counts and displacements of the v and w forms, one per neighbour (n);
+ * both may be NULL where there are no neighbours. */
+static int check_v(MPI_Comm comm, const char *fn, const char *counts_name, const int *counts,
+                   const char *displs_name, const void *displs, int n)
 {
-    if (n > 0 && (!counts || !displs))
-        return mpi_error(comm, MPI_ERR_ARG, fn, "the %s counts or displacements are NULL", what);
-    for (int i = 0; i < n; i++)
-        if (counts[i] < 0)
-            return mpi_error(comm, MPI_ERR_COUNT, fn, "%s count %d is negative (%d)", what, i, counts[i]);
-    return MPI_SUCCESS;
+    if (n == 0)
+        return MPI_SUCCESS;
+    CHECK(coll_check_counts(comm, fn, counts_name, counts, n));
+    return coll_check_array(comm, fn, displs_name, displs);
 }
 
 #define FAIL_IF(expr)                  \
@@ -183,10 +160,10 @@ int PMPI_Neighbor_allgather(const void *sendbuf, int sendcount, MPI_Datatype sen
     int rc = start(comm, fn, sendbuf, recvbuf, &c, &nb);
     if (rc)
         return rc;
-    FAIL_IF(check_count(comm, fn, "sendcount", sendcount));
-    FAIL_IF(check_count(comm, fn, "recvcount", recvcount));
-    FAIL_IF(check_type(comm, fn, "sendtype", sendtype));
-    FAIL_IF(check_type(comm, fn, "recvtype", recvtype));
+    FAIL_IF(coll_check_count(comm, fn, "sendcount", sendcount));
+    FAIL_IF(coll_check_count(comm, fn, "recvcount", recvcount));
+    FAIL_IF(coll_check_type(comm, fn, "sendtype", sendtype));
+    FAIL_IF(coll_check_type(comm, fn, "recvtype", recvtype));
     struct args a = { .sbuf = sendbuf, .rbuf = recvbuf, .scount = sendcount, .rcount = recvcount,
                       .sdt = sendtype, .rdt = recvtype, .kind = 0 };
     return run(comm, fn, c, &nb, &a);
@@ -204,10 +181,10 @@ int PMPI_Neighbor_allgatherv(const void *sendbuf, int sendcount, MPI_Datatype se
     int rc = start(comm, fn, sendbuf, recvbuf, &c, &nb);
     if (rc)
         return rc;
-    FAIL_IF(check_count(comm, fn, "sendcount", sendcount));
-    FAIL_IF(check_counts(comm, fn, "receive", recvcounts, displs, nb.nin));
-    FAIL_IF(check_type(comm, fn, "sendtype", sendtype));
-    FAIL_IF(check_type(comm, fn, "recvtype", recvtype));
+    FAIL_IF(coll_check_count(comm, fn, "sendcount", sendcount));
+    FAIL_IF(check_v(comm, fn, "recvcounts", recvcounts, "displs", displs, nb.nin));
+    FAIL_IF(coll_check_type(comm, fn, "sendtype", sendtype));
+    FAIL_IF(coll_check_type(comm, fn, "recvtype", recvtype));
     struct args a = { .sbuf = sendbuf, .rbuf = recvbuf, .scount = sendcount, .rcounts = recvcounts,
                       .rdispls = displs, .sdt = sendtype, .rdt = recvtype, .kind = 1 };
     return run(comm, fn, c, &nb, &a);
@@ -225,10 +202,10 @@ int PMPI_Neighbor_alltoall(const void *sendbuf, int sendcount, MPI_Datatype send
     int rc = start(comm, fn, sendbuf, recvbuf, &c, &nb);
     if (rc)
         return rc;
-    FAIL_IF(check_count(comm, fn, "sendcount", sendcount));
-    FAIL_IF(check_count(comm, fn, "recvcount", recvcount));
-    FAIL_IF(check_type(comm, fn, "sendtype", sendtype));
-    FAIL_IF(check_type(comm, fn, "recvtype", recvtype));
+    FAIL_IF(coll_check_count(comm, fn, "sendcount", sendcount));
+    FAIL_IF(coll_check_count(comm, fn, "recvcount", recvcount));
+    FAIL_IF(coll_check_type(comm, fn, "sendtype", sendtype));
+    FAIL_IF(coll_check_type(comm, fn, "recvtype", recvtype));
     struct args a = { .sbuf = sendbuf, .rbuf = recvbuf, .scount = sendcount, .rcount = recvcount,
                       .sdt = sendtype, .rdt = recvtype, .kind = 2 };
     return run(comm, fn, c, &nb, &a);
@@ -247,10 +224,10 @@ int PMPI_Neighbor_alltoallv(const void *sendbuf, const int sendcounts[], const i
     int rc = start(comm, fn, sendbuf, recvbuf, &c, &nb);
     if (rc)
         return rc;
-    FAIL_IF(check_counts(comm, fn, "send", sendcounts, sdispls, nb.nout));
-    FAIL_IF(check_counts(comm, fn, "receive", recvcounts, rdispls, nb.nin));
-    FAIL_IF(check_type(comm, fn, "sendtype", sendtype));
-    FAIL_IF(check_type(comm, fn, "recvtype", recvtype));
+    FAIL_IF(check_v(comm, fn, "sendcounts", sendcounts, "sdispls", sdispls, nb.nout));
+    FAIL_IF(check_v(comm, fn, "recvcounts", recvcounts, "rdispls", rdispls, nb.nin));
+    FAIL_IF(coll_check_type(comm, fn, "sendtype", sendtype));
+    FAIL_IF(coll_check_type(comm, fn, "recvtype", recvtype));
     struct args a = { .sbuf = sendbuf, .rbuf = recvbuf, .scounts = sendcounts, .rcounts = recvcounts,
                       .sdispls = sdispls, .rdispls = rdispls, .sdt = sendtype, .rdt = recvtype, .kind = 3 };
     return run(comm, fn, c, &nb, &a);
@@ -269,14 +246,16 @@ int PMPI_Neighbor_alltoallw(const void *sendbuf, const int sendcounts[], const M
     int rc = start(comm, fn, sendbuf, recvbuf, &c, &nb);
     if (rc)
         return rc;
-    FAIL_IF(check_counts(comm, fn, "send", sendcounts, sdispls, nb.nout));
-    FAIL_IF(check_counts(comm, fn, "receive", recvcounts, rdispls, nb.nin));
-    if ((nb.nout > 0 && !sendtypes) || (nb.nin > 0 && !recvtypes))
-        FAIL_IF(mpi_error(comm, MPI_ERR_ARG, fn, "%s is NULL", sendtypes ? "recvtypes" : "sendtypes"));
+    FAIL_IF(check_v(comm, fn, "sendcounts", sendcounts, "sdispls", sdispls, nb.nout));
+    FAIL_IF(check_v(comm, fn, "recvcounts", recvcounts, "rdispls", rdispls, nb.nin));
+    if (nb.nout > 0)
+        FAIL_IF(coll_check_array(comm, fn, "sendtypes", sendtypes));
+    if (nb.nin > 0)
+        FAIL_IF(coll_check_array(comm, fn, "recvtypes", recvtypes));
     for (int i = 0; i < nb.nout; i++)
-        FAIL_IF(check_type(comm, fn, "a send type", sendtypes[i]));
+        FAIL_IF(coll_check_type(comm, fn, "a send type", sendtypes[i]));
     for (int i = 0; i < nb.nin; i++)
-        FAIL_IF(check_type(comm, fn, "a receive type", recvtypes[i]));
+        FAIL_IF(coll_check_type(comm, fn, "a receive type", recvtypes[i]));
     struct args a = { .sbuf = sendbuf, .rbuf = recvbuf, .scounts = sendcounts, .rcounts = recvcounts,
                       .sbdispls = sdispls, .rbdispls = rdispls, .sdts = sendtypes, .rdts = recvtypes, .kind = 4 };
     return run(comm, fn, c, &nb, &a);
