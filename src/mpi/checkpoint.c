@@ -1,18 +1,27 @@
 /* checkpoint.c — the library under libcrest: found at run time (never
- * linked), critical sections around every MPI call, windows in waits, and
- * the callback that drains, closes and rebuilds the channels.
+ * linked), the section every MPI call holds, windows in waits, and the
+ * callback that drains, closes and rebuilds the channels.
  *
- * A checkpoint's manager thread closes the sections, then runs our
- * callback with every application thread held outside the library: in
- * crest_enter at the start of an MPI call or at a wait's window, or in a
- * wait's blocking system call (which touches no library state).  libcrest
- * opens the sections again before it runs the CONTINUE, RESTART or ABORT
- * callbacks, so a gate of our own keeps the application's threads out
- * from the CHECKPOINT callback until the channels are rebuilt. */
+ * A checkpoint's manager thread runs our callback; it must find the
+ * library's state to itself.  The library allows one thread inside at a
+ * time (MPI_THREAD_SERIALIZED at most), so one word says whether a thread
+ * is inside (`inside`), and one says that a checkpoint wants the library
+ * (`pending`, set by the CHECKPOINT callback until the channels are back).
+ * This is Dekker's handshake: the thread stores `inside` then loads
+ * `pending`; the callback stores `pending` then loads `inside`.  Each side
+ * needs a full fence between its store and its load — but the callback
+ * runs once per checkpoint and an MPI call runs millions of times, so the
+ * callback pays for both: membarrier(PRIVATE_EXPEDITED) makes every
+ * running thread of the process execute a full fence, and the MPI call's
+ * side is a compiler barrier only (where the kernel lacks membarrier, a
+ * real fence).  A thread waiting for a peer leaves the library at every
+ * round of its wait (a window) and around every blocking system call. */
 #include <dlfcn.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crest.h"
@@ -23,61 +32,85 @@
 static struct {
     int (*active)(void);
     int (*register_callback)(crest_callback_fn, void *);
-    void (*enter)(void);
-    void (*leave)(void);
     unsigned (*restart_count)(void);
 } crest;
 
-/* MPI calls this thread is inside of (only the outermost one enters). */
+/* MPI calls this thread is inside of (only the outermost one counts). */
 static __thread int depth __attribute__((tls_model("initial-exec")));
+/* This thread runs our callback: its MPI work is the checkpoint's own. */
+static __thread int in_callback __attribute__((tls_model("initial-exec")));
 
-/* 1 from the CHECKPOINT callback until the channels are back (futex word). */
-static _Atomic int gate;
+static _Atomic int inside;  /* futex word: a thread is in the library */
+static _Atomic int pending; /* futex word: a checkpoint wants the library */
+static int cheap_fence;     /* membarrier works: a compiler barrier suffices here */
 
-static void gate_wait(void)
+static void futex_wait(_Atomic int *w, int val, const struct timespec *limit)
 {
-    while (atomic_load_explicit(&gate, memory_order_acquire)) {
-        crest.leave();
-        while (atomic_load_explicit(&gate, memory_order_acquire))
-            syscall(SYS_futex, &gate, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
-        crest.enter();
-    }
+    syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, limit, NULL, 0);
 }
 
-static void gate_open(void)
+static void futex_wake(_Atomic int *w)
 {
-    atomic_store_explicit(&gate, 0, memory_order_release);
-    syscall(SYS_futex, &gate, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
+    syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
+}
+
+/* This thread is in the library from now on, and sees `pending` afresh. */
+static inline void come_in(void)
+{
+    atomic_store_explicit(&inside, 1, memory_order_relaxed);
+    if (cheap_fence)
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+static void go_out(void)
+{
+    atomic_store_explicit(&inside, 0, memory_order_release);
+    if (atomic_load_explicit(&pending, memory_order_relaxed))
+        futex_wake(&inside);
+}
+
+/* A checkpoint is pending: step out until it is over. */
+static void wait_checkpoint(void)
+{
+    while (atomic_load_explicit(&pending, memory_order_acquire)) {
+        go_out();
+        while (atomic_load_explicit(&pending, memory_order_acquire))
+            futex_wait(&pending, 1, NULL);
+        come_in();
+    }
 }
 
 void mpi_section_enter(void)
 {
-    if (depth++ == 0) {
-        crest.enter();
-        gate_wait();
-    }
+    if (depth++ || in_callback)
+        return;
+    come_in();
+    if (atomic_load_explicit(&pending, memory_order_relaxed))
+        wait_checkpoint();
 }
 
 void mpi_section_leave(void)
 {
-    if (--depth == 0)
-        crest.leave();
+    if (--depth || in_callback)
+        return;
+    go_out();
 }
 
 void mpi_window_slow(void)
 {
-    if (depth == 0 || quiesce_active) /* the checkpoint's own thread, or a drain (channel cycle) */
+    if (depth == 0 || in_callback || quiesce_active) /* a drain (channel cycle) runs here */
         return;
-    crest.leave();
-    crest.enter();
-    gate_wait();
+    if (atomic_load_explicit(&pending, memory_order_relaxed))
+        wait_checkpoint();
 }
 
 int mpi_block_begin(void)
 {
-    if (!mpi_state.sections || depth == 0 || quiesce_active)
+    if (!mpi_state.sections || depth == 0 || in_callback || quiesce_active)
         return 0;
-    crest.leave();
+    go_out();
     return 1;
 }
 
@@ -85,8 +118,30 @@ void mpi_block_end(int left)
 {
     if (!left)
         return;
-    crest.enter();
-    gate_wait();
+    come_in();
+    if (atomic_load_explicit(&pending, memory_order_relaxed))
+        wait_checkpoint();
+}
+
+/* The callback's side of the handshake: once this returns, no thread is in
+ * the library, and none comes in until `pending` is cleared. */
+static void keep_threads_out(void)
+{
+    atomic_store_explicit(&pending, 1, memory_order_relaxed);
+    if (cheap_fence)
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+    /* a short timeout: a wake-up lost between the two sides costs 1 ms */
+    const struct timespec ms = { 0, 1000000 };
+    while (atomic_load_explicit(&inside, memory_order_acquire))
+        futex_wait(&inside, 1, &ms);
+}
+
+static void let_threads_in(void)
+{
+    atomic_store_explicit(&pending, 0, memory_order_release);
+    futex_wake(&pending);
 }
 
 int mpi_ckpt_restarted(void)
@@ -98,19 +153,19 @@ void mpi_ckpt_setup(void)
 {
     crest.active = (int (*)(void))dlsym(RTLD_DEFAULT, "crest_active");
     crest.register_callback = (int (*)(crest_callback_fn, void *))dlsym(RTLD_DEFAULT, "crest_register_callback");
-    crest.enter = (void (*)(void))dlsym(RTLD_DEFAULT, "crest_enter");
-    crest.leave = (void (*)(void))dlsym(RTLD_DEFAULT, "crest_leave");
     crest.restart_count = (unsigned (*)(void))dlsym(RTLD_DEFAULT, "crest_restart_count");
-    if (crest.active && crest.register_callback && crest.enter && crest.leave && crest.restart_count &&
-        crest.active())
-        mpi_state.sections = 1;
+    if (!crest.active || !crest.register_callback || !crest.restart_count || !crest.active())
+        return;
+    cheap_fence = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+    mpi_state.sections = 1;
 }
 
 static void on_event(enum crest_event ev, void *arg)
 {
+    in_callback = 1;
     switch (ev) {
     case CREST_EVENT_CHECKPOINT:
-        atomic_store_explicit(&gate, 1, memory_order_release);
+        keep_threads_out();
         if (mpi_quiesce())
             mpi_fatal(MPI_ERR_OTHER, "cannot drain the channels for a checkpoint: the runtime (crestd) is gone");
         mpi_disconnect();
@@ -121,9 +176,10 @@ static void on_event(enum crest_event ev, void *arg)
         if (mpi_reconnect())
             mpi_fatal(MPI_ERR_OTHER, "cannot reconnect the channels after a %s",
                       ev == CREST_EVENT_RESTART ? "restart" : "checkpoint");
-        gate_open();
+        let_threads_in();
         break;
     }
+    in_callback = 0;
 }
 
 void mpi_ckpt_ready(void)
