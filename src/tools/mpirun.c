@@ -69,10 +69,9 @@ static int ckpt_signal = SIGUSR1;
 static int checkpoint_on_term;
 static int ended_by_checkpoint;  /* the job was ended on a committed snapshot */
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void mpirun_say(const char *fmt, ...)
 {
-    char line[1400];
+    char line[2048];
     int n = snprintf(line, sizeof line, "%s: ", progname);
     va_list ap;
     va_start(ap, fmt);
@@ -238,7 +237,7 @@ static void on_message(struct crest_conn *c, const struct crest_wire_header *h, 
         ckpt_job_accepted(job_id, (int)crest_rbuf_u32(&r));
         return;
     case MSG_REFUSED:
-        say("%.*s", (int)h->length, (const char *)p);
+        mpirun_say("%.*s", (int)h->length, (const char *)p);
         done = 1;
         exit_code = 1;
         return;
@@ -252,7 +251,7 @@ static void on_message(struct crest_conn *c, const struct crest_wire_header *h, 
         return;
     }
     case MSG_NOTICE:
-        say("%.*s", (int)h->length, (const char *)p);
+        mpirun_say("%.*s", (int)h->length, (const char *)p);
         return;
     case MSG_STDIN_ACK: {
         stdin_acked += crest_rbuf_u64(&r);
@@ -270,7 +269,7 @@ static void on_message(struct crest_conn *c, const struct crest_wire_header *h, 
         if (ended_by_checkpoint)
             exit_code = MPIRUN_EXIT_CHECKPOINTED; /* the ranks were killed on purpose */
         else if (!r.bad && reason[0] && !stdout_gone) /* a pipeline's early end is no news */
-            say("%s", reason);
+            mpirun_say("%s", reason);
         done = 1;
         return;
     }
@@ -282,7 +281,7 @@ static void on_closed(struct crest_conn *c, const char *why)
     runtime = NULL;
     ckpt_job_ended();
     if (!done) {
-        say("lost the connection to the runtime (%s); the job's processes are being ended", why);
+        mpirun_say("lost the connection to the runtime (%s); the job's processes are being ended", why);
         done = 1;
         exit_code = 1;
     }
@@ -347,7 +346,7 @@ static void on_signal(void *arg, int fd, short revents)
         if (sig == SIGTERM && checkpoint_on_term && !interrupts) {
             /* batch preemption: keep the work, then go */
             interrupts = 1;
-            say("SIGTERM: taking a snapshot, then ending the job (--checkpoint-on-term)");
+            mpirun_say("SIGTERM: taking a snapshot, then ending the job (--checkpoint-on-term)");
             ckpt_request(JOB_CKPT_TERM, "SIGTERM");
             continue;
         }
@@ -363,8 +362,8 @@ static void on_signal(void *arg, int fd, short revents)
         /* SIGINT, SIGTERM, SIGHUP: end the job; a second one kills at once. */
         uint32_t s = ++interrupts > 1 ? SIGKILL : (uint32_t)sig;
         if (interrupts == 1)
-            say("ending the job on signal %d (%s)%s", sig, strsignal(sig),
-                isatty(2) ? "; again to kill at once" : "");
+            mpirun_say("ending the job on signal %d (%s)%s", sig, strsignal(sig),
+                       isatty(2) ? "; again to kill at once" : "");
         crest_conn_send(runtime, MSG_KILL_JOB, job_id, &s, sizeof s);
     }
 }
@@ -452,7 +451,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             char *end;
             long n = strtol(v, &end, 10);
             if (*end || n < 1 || n > (1 << 22)) {
-                say("%s wants a number of processes >= 1, got \"%s\"", a, v);
+                mpirun_say("%s wants a number of processes >= 1, got \"%s\"", a, v);
                 return -1;
             }
             o->np = (int)n;
@@ -474,7 +473,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             if (!strcmp(v, "node"))
                 o->map_by_node = 1;
             else if (strcmp(v, "slot") && strcmp(v, "core")) {
-                say("--map-by wants slot or node, got \"%s\"", v);
+                mpirun_say("--map-by wants slot or node, got \"%s\"", v);
                 return -1;
             }
             i++;
@@ -491,7 +490,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         } else if (IS("--checkpoint-interval")) {
             if (!v) goto missing;
             if (parse_duration(v, &o->interval_ms)) {
-                say("--checkpoint-interval wants a duration such as 90s, 10m or 2h, got \"%s\"", v);
+                mpirun_say("--checkpoint-interval wants a duration such as 90s, 10m or 2h, got \"%s\"", v);
                 return -1;
             }
             i++;
@@ -500,7 +499,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             char *end;
             long n = strtol(v, &end, 10);
             if (*end || n < 1 || n > 1000000) {
-                say("--keep wants a number of snapshots >= 1, got \"%s\"", v);
+                mpirun_say("--keep wants a number of snapshots >= 1, got \"%s\"", v);
                 return -1;
             }
             o->keep = (int)n;
@@ -510,7 +509,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         } else if (IS("--checkpoint-signal")) {
             if (!v) goto missing;
             if (parse_signal(v, &o->ckpt_signal)) {
-                say("--checkpoint-signal wants a signal such as USR1, SIGUSR2, 10 or none, got \"%s\"", v);
+                mpirun_say("--checkpoint-signal wants a signal such as USR1, SIGUSR2, 10 or none, got \"%s\"", v);
                 return -1;
             }
             i++;
@@ -531,31 +530,31 @@ static int parse_args(int argc, char **argv, struct options *o)
         } else if (IS("--oversubscribe", "-oversubscribe", "--allow-run-as-root")) {
             /* Oversubscription is always allowed; root may run jobs. */
         } else {
-            say("unknown option %s (see %s --help)", a, progname);
+            mpirun_say("unknown option %s (see %s --help)", a, progname);
             return -1;
         }
 #undef IS
     }
     if (i >= argc && !o->restart) {
-        say("no program to run (see %s --help)", progname);
+        mpirun_say("no program to run (see %s --help)", progname);
         return -1;
     }
     if (o->restart && i < argc) {
-        say("a restart runs the snapshot's program; %s is one argument too many", argv[i]);
+        mpirun_say("a restart runs the snapshot's program; %s is one argument too many", argv[i]);
         return -1;
     }
     if (!!o->hostlist + !!o->hostfile + !!o->schema > 1) {
-        say("give hosts with one of -H, --hostfile and --schema");
+        mpirun_say("give hosts with one of -H, --hostfile and --schema");
         return -1;
     }
     if (o->schema && !o->restart && !o->resume) {
-        say("--schema places a snapshot's images on hosts: use it with crest restart SNAPSHOT");
+        mpirun_say("--schema places a snapshot's images on hosts: use it with crest restart SNAPSHOT");
         return -1;
     }
     o->argv = argv + i;
     return 0;
 missing:
-    say("%s wants a value (see %s --help)", argv[i], progname);
+    mpirun_say("%s wants a value (see %s --help)", argv[i], progname);
     return -1;
 }
 
@@ -670,12 +669,12 @@ static int load_hosts(const struct options *o, struct crest_hosts *h)
     memset(h, 0, sizeof *h);
     if (o->hostfile) {
         if (crest_hosts_parse_file(o->hostfile, h, err, sizeof err)) {
-            say("%s", err);
+            mpirun_say("%s", err);
             return -1;
         }
     } else if (o->hostlist) {
         if (crest_hosts_parse_list(o->hostlist, h, err, sizeof err)) {
-            say("%s", err);
+            mpirun_say("%s", err);
             return -1;
         }
     } else if (getenv("SLURM_JOB_ID") && getenv("SLURM_JOB_NODELIST")) {
@@ -697,7 +696,7 @@ static int load_hosts(const struct options *o, struct crest_hosts *h)
             per_task = cpt && atoi(cpt) > 1 ? atoi(cpt) : 1;
         }
         if (crest_hosts_from_slurm(getenv("SLURM_JOB_NODELIST"), tasks, h, err, sizeof err)) {
-            say("the Slurm allocation: %s", err);
+            mpirun_say("the Slurm allocation: %s", err);
             return -1;
         }
         for (int i = 0; per_task > 1 && i < h->count; i++)
@@ -712,7 +711,7 @@ static int connect_runtime(void)
 {
     char dir[256], path[300], err[512];
     if (crest_runtime_dir(dir, sizeof dir, err, sizeof err)) {
-        say("%s", err);
+        mpirun_say("%s", err);
         return -1;
     }
     snprintf(path, sizeof path, "%s/boot.sock", dir);
@@ -729,7 +728,7 @@ static int connect_runtime(void)
     } else {
         ssize_t n = readlink("/proc/self/exe", crestd_path, sizeof crestd_path - 8);
         if (n <= 0) {
-            say("cannot find where mpirun is installed: %s", strerror(errno));
+            mpirun_say("cannot find where mpirun is installed: %s", strerror(errno));
             return -1;
         }
         crestd_path[n] = 0;
@@ -737,17 +736,17 @@ static int connect_runtime(void)
         strcpy(slash + 1, "crestd");
     }
     if (access(crestd_path, X_OK)) {
-        say("cannot run %s: %s (set CREST_CRESTD to the crestd program)", crestd_path, strerror(errno));
+        mpirun_say("cannot run %s: %s (set CREST_CRESTD to the crestd program)", crestd_path, strerror(errno));
         return -1;
     }
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
-        say("cannot make a socket pair: %s", strerror(errno));
+        mpirun_say("cannot make a socket pair: %s", strerror(errno));
         return -1;
     }
     pid_t pid = fork();
     if (pid < 0) {
-        say("cannot fork: %s", strerror(errno));
+        mpirun_say("cannot fork: %s", strerror(errno));
         return -1;
     }
     if (pid == 0) {
@@ -797,27 +796,27 @@ static int setup_checkpointing(struct options *o, const char *cwd, struct ckpt_c
         char found[PATH_MAX];
         if (snapshot_resolve(o->resume ? o->resume : o->restart, found, sizeof found, &none, err, sizeof err)) {
             if (!o->resume || !none) {
-                say("%s", err);
+                mpirun_say("%s", err);
                 return -1;
             }
         } else if (!realpath(found, snapdir)) {
-            say("cannot resolve %s: %s", found, strerror(errno));
+            mpirun_say("cannot resolve %s: %s", found, strerror(errno));
             return -1;
         }
     }
     if (snapdir[0]) {
         if (snapshot_load(snapdir, &m, err, sizeof err) ||
             snapshot_verify(snapdir, &m, 0, NULL, NULL, err, sizeof err)) {
-            say("%s; not restarting", err);
+            mpirun_say("%s; not restarting", err);
             return -1;
         }
         if (o->np && o->np != m.nranks) {
-            say("the snapshot %s holds the images of %d ranks, but -np asks for %d; a restart runs one "
-                "process per image (leave -np out)", snapdir, m.nranks, o->np);
+            mpirun_say("the snapshot %s holds the images of %d ranks, but -np asks for %d; a restart runs one "
+                       "process per image (leave -np out)", snapdir, m.nranks, o->np);
             return -1;
         }
         if (crest_command(crest, sizeof crest)) {
-            say("cannot find the crest command next to mpirun (%s); reinstall crest", crest);
+            mpirun_say("cannot find the crest command next to mpirun (%s); reinstall crest", crest);
             return -1;
         }
         o->np = m.nranks;
@@ -858,7 +857,7 @@ static int setup_checkpointing(struct options *o, const char *cwd, struct ckpt_c
     cc->signal = o->ckpt_signal;
     cc->on_term = o->on_term;
     if (snapdir[0] && o->resume)
-        say("resuming from %s", snapdir);
+        mpirun_say("resuming from %s", snapdir);
     return 0;
 }
 
@@ -903,12 +902,12 @@ int main(int argc, char **argv)
     if (o.schema) {
         char err[1024];
         if (!restarting) {
-            say("--schema places a snapshot's images, and %s holds no snapshot", o.resume);
+            mpirun_say("--schema places a snapshot's images, and %s holds no snapshot", o.resume);
             return 2;
         }
         placement = calloc((size_t)o.np, sizeof *placement);
         if (!placement || crest_schema_parse_file(o.schema, o.np, &hosts, placement, err, sizeof err)) {
-            say("%s", placement ? err : "out of memory");
+            mpirun_say("%s", placement ? err : "out of memory");
             return 2;
         }
     }
@@ -930,7 +929,7 @@ int main(int argc, char **argv)
     if (fd < 0)
         return 1;
     runtime = crest_conn_new(fd, CREST_CONN_TRUSTED, NULL, &ops, NULL, "crestd");
-    if (!o.no_checkpoint && ckpt_init(&cc, runtime, progname))
+    if (!o.no_checkpoint && ckpt_init(&cc, runtime))
         return 1;
 
     int envc = 0;
@@ -968,7 +967,7 @@ int main(int argc, char **argv)
         free(placement);
     }
     if (!runtime || crest_conn_send_wbuf(runtime, MSG_SUBMIT, 0, &b)) {
-        say("cannot hand the job to crestd");
+        mpirun_say("cannot hand the job to crestd");
         return 1;
     }
     crest_wbuf_free(&b);

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,6 @@ enum phase { IDLE, PREPARING, WRITING };
 /* The coordinator's state; single-threaded, owned by mpirun's loop. */
 static struct ckpt_config cfg;
 static struct crest_conn *runtime;
-static const char *progname = "mpirun";
 static char socket_path[300];
 static int listen_fd = -1;
 static uint32_t job_id;
@@ -83,21 +81,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    char line[2048];
-    int n = snprintf(line, sizeof line, "%s: ", progname);
-    va_list ap;
-    va_start(ap, fmt);
-    n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
-    va_end(ap);
-    if (n > (int)sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    if (write(2, line, (size_t)n) < 0) {
-    }
-}
 
 /* ------------------------------------------------------------- results */
 
@@ -114,11 +97,11 @@ static void result(const struct request *rq, int error, const char *path, const 
         /* a periodic checkpoint that keeps failing the same way says so once */
         static char last[1400];
         if (!rq->periodic || strcmp(last, line))
-            say("checkpoint (asked by %s) failed: %s", rq->origin, line);
+            mpirun_say("checkpoint (asked by %s) failed: %s", rq->origin, line);
         if (rq->periodic)
             snprintf(last, sizeof last, "%s", line);
     } else {
-        say("checkpoint (asked by %s): %s", rq->origin, line);
+        mpirun_say("checkpoint (asked by %s): %s", rq->origin, line);
     }
 }
 
@@ -346,7 +329,7 @@ void ckpt_request(enum job_ckpt_mode mode, const char *origin)
     rq.mode = mode;
     snprintf(rq.origin, sizeof rq.origin, "%s", origin);
     if (enqueue(&rq))
-        say("checkpoint asked by %s refused: %d checkpoints are already waiting", origin, QUEUE_MAX);
+        mpirun_say("checkpoint asked by %s refused: %d checkpoints are already waiting", origin, QUEUE_MAX);
 }
 
 void ckpt_job_accepted(uint32_t job, int n)
@@ -441,21 +424,20 @@ static void on_interval(void *arg)
     }
 }
 
-int ckpt_init(const struct ckpt_config *c, struct crest_conn *rt, const char *name)
+int ckpt_init(const struct ckpt_config *c, struct crest_conn *rt)
 {
     cfg = *c;
     runtime = rt;
-    progname = name;
     reset();
     char dir[256], err[512];
     if (crest_runtime_dir(dir, sizeof dir, err, sizeof err)) {
-        say("%s", err);
+        mpirun_say("%s", err);
         return -1;
     }
     snprintf(socket_path, sizeof socket_path, "%s/mpirun-%d.sock", dir, (int)getpid());
     listen_fd = crest_local_listen(socket_path, err, sizeof err);
     if (listen_fd < 0) {
-        say("%s", err);
+        mpirun_say("%s", err);
         socket_path[0] = 0;
         return -1;
     }

@@ -30,7 +30,7 @@ struct ckpt_config {
 
 /* Opens mpirun-PID.sock in the runtime directory and keeps the config.
  * Returns 0, or -1 after one line on stderr. */
-int ckpt_init(const struct ckpt_config *cfg, struct crest_conn *runtime, const char *progname);
+int ckpt_init(const struct ckpt_config *cfg, struct crest_conn *runtime);
 /* The runtime accepted the job: its id and rank count. */
 void ckpt_job_accepted(uint32_t job, int nranks);
 /* A message from the runtime about checkpoints; 1 when it was one. */
@@ -46,6 +46,8 @@ void ckpt_cleanup(void);
 /* Provided by mpirun.c: end the job at once after a committed snapshot
  * (its ranks are stopped), and exit with MPIRUN_EXIT_CHECKPOINTED. */
 void mpirun_end_after_checkpoint(void);
+/* Provided by mpirun.c: one line on stderr, "mpirun: ..." */
+void mpirun_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Provided by mpirun.c: send a signal to every rank. */
 void mpirun_signal_job(int sig);
 
