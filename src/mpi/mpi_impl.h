@@ -16,7 +16,7 @@
  *   nbc_sched.c, api_nbc.c   nonblocking collectives (schedules)
  *   persist.c     persistent requests
  *   quiesce.c     the one entry point for checkpointing: drain, close, reconnect
- *   checkpoint.c  libcrest, found at run time: critical sections, its callback
+ *   checkpoint.c  libcrest, found at run time: sections, its callback
  *
  * Every MPI object is an integer handle with MPICH's encoding (see
  * HANDLE_* below) that indexes a table in this process: no pointer ever
@@ -418,7 +418,7 @@ struct mpi_state {
     char processor_name[MPI_MAX_PROCESSOR_NAME];
     double wtime_base;
     pthread_t main_thread;
-    int sections;                /* libcrest is active: MPI calls hold critical sections */
+    int sections;                /* libcrest is active: MPI calls mark themselves inside */
     unsigned connects;           /* connect_world calls so far, the same count on every rank */
 };
 extern struct mpi_state mpi_state;
@@ -427,10 +427,10 @@ extern struct mpi_state mpi_state;
 int mpi_connect_world(int again);
 void mpi_disconnect_transports(void);
 
-/* ------------------------------------------------------------------ critical sections (checkpoint.c)
- * When libcrest is in the process, a thread inside an MPI function holds a
- * libcrest critical section, so that a checkpoint's callback (quiesce.c)
- * finds the library's state to itself.  Every exported MPI function starts
+/* ------------------------------------------------------------------ sections (checkpoint.c)
+ * When libcrest is in the process, a thread inside an MPI function is
+ * marked inside the library, and a checkpoint's callback (quiesce.c) waits
+ * until none is, so that it finds the library's state to itself.  Every exported MPI function starts
  * with MPI_SECTION(); the section is left on every return.  Waits open a
  * window at a safe point of every round (mpi_window) and around every
  * blocking system call (mpi_block_begin/end): a checkpoint runs there, and

@@ -2,7 +2,7 @@
  * channel, close the transports, and rebuild them afterwards.
  *
  * The checkpoint holds the application's threads outside the library
- * (they are in libcrest critical sections), so the only packets that could
+ * (checkpoint.c), so the only packets that could
  * still be sent are the engine's own answers (CTS, DATA, FIN, SYNC_ACK).
  * Those are held back while quiescing.  Then every rank tells every other,
  * through the runtime's key/value exchange, how many bytes it sent it; each
