@@ -38,7 +38,9 @@ run cycle-tcp-4 "topo ok (4 ranks)" -np 4 -x CREST_MPI_TRANSPORT=tcp "$P" cycle
 if command -v mpicc.mpich >/dev/null; then
     if mpicc.mpich -O2 -Wno-stringop-overflow -o "$WORK/mpi_topo_mpich" "$TESTS_DIR/programs/mpi_topo.c" \
         2>"$WORK/mpich.cc"; then
-        run mpich-4 "topo ok (4 ranks)" -np 4 "$WORK/mpi_topo_mpich"
+        # crest's library by path (an mpirun of another build, as in the
+        # sanitizer pass, would put its own lib directory first)
+        run mpich-4 "topo ok (4 ranks)" -np 4 -x LD_LIBRARY_PATH="$BUILD/lib" "$WORK/mpi_topo_mpich"
     else
         show "$WORK/mpich.cc"
         fail_soft "mpicc.mpich cannot build mpi_topo"
