@@ -31,11 +31,8 @@ static int say(char *err, size_t len, const char *fmt, ...)
     return -1;
 }
 
-/* len bytes of user text in double quotes for a message: unprintable bytes
- * as \xNN and long text cut short, so that the message stays one line. */
-static const char *quoted(char *buf, size_t size, const char *s, size_t len)
+const char *crest_quote_text(char *buf, size_t size, const char *s, size_t len, size_t shown_max)
 {
-    const size_t shown_max = 60;
     size_t o = 0;
     buf[o++] = '"';
     for (size_t i = 0; i < len && o + 8 < size; i++) {
@@ -53,6 +50,11 @@ static const char *quoted(char *buf, size_t size, const char *s, size_t len)
     buf[o++] = '"';
     buf[o] = '\0';
     return buf;
+}
+
+static const char *quoted(char *buf, size_t size, const char *s, size_t len)
+{
+    return crest_quote_text(buf, size, s, len, 60);
 }
 
 #define QUOTE_SIZE 256

@@ -87,4 +87,8 @@ int crest_host_is_local(const char *name);
 int crest_hosts_from_slurm(const char *nodelist, const char *tasks_per_node,
                            struct crest_hosts *out, char *err, size_t errlen);
 
+/* len bytes of user text in double quotes for a one-line message into buf:
+ * unprintable bytes as \xNN, cut short after shown_max bytes with "...". */
+const char *crest_quote_text(char *buf, size_t size, const char *s, size_t len, size_t shown_max);
+
 #endif

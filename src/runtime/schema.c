@@ -37,28 +37,10 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* s[0..len) in double quotes, cut short when long, unprintable bytes as
- * \xNN: user text that keeps a message on one line. */
+/* s[0..len) quoted for a message (hosts.h), cut short after 40 bytes. */
 static const char *shown(char buf[SHOWN_SIZE], const char *s, size_t len)
 {
-    const size_t max = 40;
-    size_t o = 0;
-    buf[o++] = '"';
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (i == max) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (c < 0x20 || c >= 0x7f)
-            o += (size_t)snprintf(buf + o, SHOWN_SIZE - o, "\\x%02x", c);
-        else
-            buf[o++] = (char)c;
-    }
-    buf[o++] = '"';
-    buf[o] = '\0';
-    return buf;
+    return crest_quote_text(buf, SHOWN_SIZE, s, len, 40);
 }
 
 struct schema {
